@@ -1,0 +1,1 @@
+"""Runs methods side by side and reports agreement (tables, JSON, plots)."""

@@ -1,0 +1,1 @@
+"""PyTorch neural optimizers (dual, primal, 2PRR); consume the physics of smatrix/."""

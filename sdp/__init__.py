@@ -1,0 +1,1 @@
+"""Convex formulations (cvxpy): zero-ddisc primal (ρ-wavelet, spectral grid)."""

@@ -1,0 +1,32 @@
+"""Objectives of the (c0, c2) problems, shared by every formulation (P1 eqs. (66), (78)–(81))."""
+from __future__ import annotations
+
+import math
+
+import cvxpy as cp
+
+OBJECTIVES = ("max-c0", "min-c2", "max-c2")
+
+
+class BadInput(ValueError):
+    """Raised for user input that cannot define a problem (reported without traceback)."""
+
+
+def check_objective(objective: str, c0: float | None) -> None:
+    if objective not in OBJECTIVES:
+        raise BadInput(f"unknown objective {objective!r}; choose from {', '.join(OBJECTIVES)}")
+    if objective == "max-c0":
+        if c0 is not None:
+            raise BadInput("--c0 is fixed only for the c2 objectives; max-c0 leaves it free")
+    elif c0 is None:
+        raise BadInput(f"objective {objective} needs a fixed --c0")
+    elif not math.isfinite(c0):
+        raise BadInput(f"c0 must be a finite number, got {c0}")
+
+
+def objective_and_constraints(objective: str, c0_expr, c2_expr, c0: float | None):
+    """cvxpy objective and the fixed-c0 constraint (if any); the value is the physical one."""
+    if objective == "max-c0":
+        return cp.Maximize(c0_expr), []
+    fix = [c0_expr == c0]
+    return (cp.Maximize(c2_expr) if objective == "max-c2" else cp.Minimize(c2_expr)), fix

@@ -1,0 +1,125 @@
+"""ρ-wavelet primal of the zero-ddisc model (P1 eqs. (65)–(66)).
+
+T = α0 + Σ_σ α_σ [ρ_σ(s) + ρ_σ(t) + ρ_σ(u)] with centres Σ(Nmax) (eq. 93), |S0| ≤ 1 on the
+Chebyshev unitarity grid (eq. 92) as one batched second-order cone.
+
+The wavelet basis is badly conditioned (cond ~1e11–1e12), so the problem is solved in
+orthonormal coordinates: the columns [Re S0 − 1; Im S0; c0; c2] on the grid are stacked and
+an SVD gives an orthonormal basis of their span (directions below `svd_cutoff` × σ_max are
+dropped: they move no constraint and no objective by more than that). The coefficients α are
+recovered in extended precision and the amplitude is re-certified on a 4× denser grid.
+
+UV condition: every wavelet tends to −1 at infinity, so f0(∞) = (α0 − 3Σα)/16π and unitarity
+at s → ∞ needs α0 = 3Σα_σ (the analogue of the sum rule (24)). It is imposed by default; with
+`uv_condition=False` only the finite grid enforces it and the bound comes out too high when the
+grid resolves too little of the UV (P1 §4.3) — the certificate then flags the violation at large s.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+
+from smatrix.amplitude import WaveletAmplitude, wavelet_f0_rows
+from smatrix.certify import DEFAULT_TOLERANCE, certify_spin0
+from smatrix.kinematics import S0_CROSSING, phase_space
+from smatrix.result import Result
+from smatrix.wavelets import (rho_wavelet_derivative, threshold_term_derivative, unitarity_grid,
+                              wavelet_centres)
+
+from .objectives import check_objective, objective_and_constraints
+from .solve import failure_message as _failure_message, solve
+
+
+@dataclass(frozen=True)
+class WaveletConfig:
+    nmax: int = 10
+    grid: int = 300
+    uv_condition: bool = True
+    threshold_term: bool = True
+    svd_cutoff: float = 1e-13
+    solver: str = "clarabel"
+    tolerance: float = DEFAULT_TOLERANCE
+
+
+def wavelet_design(centres, s_grid, uv_condition: bool, threshold: bool):
+    """Linear maps from reduced coefficients γ ((α0, α, β) = B γ) to Re S0 − 1, Im S0, c0, c2,
+    and B itself, in extended precision."""
+    n = centres.size
+    sig = np.asarray(centres, dtype=np.longdouble)
+    full = np.eye(n + 2, dtype=np.longdouble)
+    if uv_condition:  # α0 = 3 Σ α_σ (g → 0 at infinity does not enter)
+        full[0, 1:n + 1] = 3
+        full = full[:, 1:]
+    B = full if threshold else full[:, :-1]
+    f0 = wavelet_f0_rows(centres, s_grid) @ B / (16 * np.pi)  # f0 = rows @ γ
+    rho = phase_space(s_grid).astype(np.longdouble)[:, None]
+    re_S1 = -rho * np.imag(f0)          # Re S0 − 1 = −ϱ Im f0
+    im_S = rho * np.real(f0)            # Im S0 = ϱ Re f0
+    x0 = np.longdouble(S0_CROSSING)
+    c0 = np.concatenate([[1], 3 * rho_wavelet_derivative(sig, x0, 0), [3 * threshold_term_derivative(x0, 0)]]) @ B
+    c2 = np.concatenate([[0], rho_wavelet_derivative(sig, x0, 2) / 2, [threshold_term_derivative(x0, 2) / 2]]) @ B
+    return B, re_S1, im_S, c0, c2
+
+
+def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig = WaveletConfig()) -> Result:
+    check_objective(objective, c0)
+    t0 = time.perf_counter()
+    cfg = {"model": "zero-ddisc", "method": "primal-wavelet", "objective": objective, "c0": c0,
+           **config.__dict__}
+    if config.nmax < 1:
+        raise ValueError("Nmax must be at least 1")
+    if config.grid < 8:
+        raise ValueError(f"unitarity grid too small: {config.grid} points (need ≥ 8)")
+    base = _base_result(objective, c0, cfg, config.solver)
+    if c0 is not None and c0 < 0:
+        return base(status="infeasible", t0=t0, message="c0 < 0 admits no unitary amplitude: the sum "
+                    "rule (24) gives c0 = (3/π)∫ρ/(s−4/3) with ρ ≥ 0")
+    centres = wavelet_centres(config.nmax)
+    s_grid = unitarity_grid(config.grid)
+    B, re_S1, im_S, c0_row, c2_row = wavelet_design(centres, s_grid, config.uv_condition, config.threshold_term)
+    A = np.vstack([re_S1, im_S, c0_row[None], c2_row[None]]).astype(float)
+    norms = np.linalg.norm(A, axis=0)
+    U, sv, Vt = np.linalg.svd(A / norms, full_matrices=False)
+    keep = sv > config.svd_cutoff * sv[0]
+    U, sv, Vt = U[:, keep], sv[keep], Vt[keep]
+    m = s_grid.size
+    beta = cp.Variable(U.shape[1])
+    re_S = 1.0 + U[:m] @ beta
+    ims = U[m:2 * m] @ beta
+    c0_expr, c2_expr = U[2 * m] @ beta, U[2 * m + 1] @ beta
+    obj, fix = objective_and_constraints(objective, c0_expr, c2_expr, c0)
+    sol = solve(cp.Problem(obj, [cp.SOC(np.ones(m), cp.vstack([re_S, ims]), axis=0), *fix]), config.solver)
+    if sol.status not in ("optimal", "optimal_inaccurate"):
+        return base(status=sol.status, t0=t0, message=_failure_message(sol, c0))
+    # γ = diag(1/norms) Vᵀ diag(1/σ) β, α = B γ — in extended precision
+    gamma = (Vt.T.astype(np.longdouble) @ (beta.value.astype(np.longdouble) / sv)) / norms
+    coef = B @ gamma
+    if not config.threshold_term:
+        coef = np.concatenate([coef, [0]])
+    amp = WaveletAmplitude(centres, coef[0], coef[1:-1], coef[-1])
+    cert = certify_spin0(amp, s_grid, config.tolerance)
+    tay = amp.taylor
+    value = tay["c0"] if objective == "max-c0" else tay["c2"]
+    return Result(
+        method="primal-wavelet", model="zero-ddisc", objective=objective, c0=tay["c0"], c2=tay["c2"],
+        value=value, bound_kind="primal (achieved)", status=sol.status,
+        certified=cert.passed,
+        certificate={**cert.__dict__, "wavelets": int(centres.size), "rank_kept": int(keep.sum()),
+                     "condition_dropped": float(sv[-1] / sv[0]), "max_abs_coefficient": float(np.max(np.abs(coef))),
+                     "threshold_beta": float(coef[-1]),
+                     "solver_iterations": sol.iterations, "solver_seconds": sol.seconds,
+                     "objective_in_solver": float(sol.value)},
+        solver=config.solver, seconds=time.perf_counter() - t0, config=cfg,
+        extra={"amplitude": amp, "c3": tay["c3"]})
+
+
+def _base_result(objective, c0, cfg, solver):
+    def make(status, t0, message):
+        return Result(method=cfg["method"], model="zero-ddisc", objective=objective, c0=c0, c2=None,
+                      value=None, bound_kind="primal (achieved)", status=status, certified=False,
+                      certificate=None, solver=solver, seconds=time.perf_counter() - t0, config=cfg,
+                      message=message)
+    return make

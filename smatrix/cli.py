@@ -1,0 +1,134 @@
+"""`smatrix` command line. Every command accepts --json and then prints exactly one JSON object
+as the last line of stdout; errors print a one-line message and exit non-zero (no traceback)."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from .numbers import parse_number
+
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+EXIT_FAILED = 4
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+def _number(text: str) -> float:
+    try:
+        return parse_number(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own errors: one line, exit 2
+        raise CliError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="smatrix", description="S-matrix bootstrap of identical massive scalars in 4d")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
+
+    pr = sub.add_parser("primal", help="primal bound (achieved amplitude) of the zero-ddisc model")
+    pr.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc"])
+    pr.add_argument("--method", default="wavelet", choices=["wavelet", "grid"])
+    pr.add_argument("--objective", default="max-c0", help="max-c0 | min-c2 | max-c2")
+    pr.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
+    pr.add_argument("--nmax", type=int, default=None, help="wavelet centres Σ(Nmax) (wavelet; default 12)")
+    pr.add_argument("--grid", type=int, default=None,
+                    help="unitarity grid points (wavelet; default 300) or spectral nodes (grid; default 300)")
+    pr.add_argument("--no-uv-condition", action="store_true",
+                    help="wavelet: do not impose T(∞) = 0 (shows the UV–IR subtlety of P1 §4.3)")
+    pr.add_argument("--no-threshold-term", action="store_true",
+                    help="wavelet: drop the 1/sqrt(4−s) threshold term (only regular thresholds)")
+    pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs"])
+    pr.add_argument("--json", action="store_true")
+
+    sc = sub.add_parser("scan", help="small primal scan of the (c0, c2) region: table (+ plot with --plot)")
+    sc.add_argument("--slices", type=int, default=5)
+    sc.add_argument("--nmax", type=int, default=12)
+    sc.add_argument("--grid", type=int, default=300)
+    sc.add_argument("--plot", default=None, help="write the almond to this PNG")
+    sc.add_argument("--json", action="store_true")
+    return p
+
+
+def _run_primal(a) -> dict:
+    from sdp.objectives import OBJECTIVES
+    if a.objective not in OBJECTIVES:
+        raise CliError(f"unknown objective {a.objective!r}; choose from {', '.join(OBJECTIVES)}")
+    if a.objective == "max-c0" and a.c0 is not None:
+        raise CliError("--c0 is fixed only for min-c2/max-c2; max-c0 leaves c0 free")
+    if a.objective != "max-c0" and a.c0 is None:
+        raise CliError(f"objective {a.objective} needs --c0 (e.g. --c0 28pi)")
+    if a.method == "wavelet":
+        from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+        nmax = 12 if a.nmax is None else a.nmax
+        grid = 300 if a.grid is None else a.grid
+        if nmax < 1:
+            raise CliError(f"--nmax must be ≥ 1, got {nmax}")
+        if grid < 8:
+            raise CliError(f"--grid too small: {grid} unitarity points (need ≥ 8)")
+        cfg = WaveletConfig(nmax=nmax, grid=grid, uv_condition=not a.no_uv_condition,
+                            threshold_term=not a.no_threshold_term, solver=a.solver)
+        return solve_wavelet(a.objective, a.c0, cfg)
+    from sdp.zero_ddisc_grid import GridConfig, solve_grid
+    if a.nmax is not None:
+        raise CliError("--nmax applies to --method wavelet only")
+    nodes = 300 if a.grid is None else a.grid
+    if nodes < 8:
+        raise CliError(f"--grid too small: {nodes} spectral nodes (need ≥ 8)")
+    return solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, solver=a.solver))
+
+
+def _print_result(res, as_json: bool) -> None:
+    d = res.to_dict()
+    d.pop("extra", None)
+    d["c3"] = res.extra.get("c3") if res.extra else None
+    if as_json:
+        print(json.dumps(d, default=float))
+        return
+    cert = res.certificate or {}
+    print(f"{res.method}  {res.model}  objective={res.objective}  solver={res.solver}")
+    print(f"  status      : {res.status}{'  — ' + res.message if res.message else ''}")
+    if res.value is not None:
+        print(f"  value       : {res.value:.10g}")
+        print(f"  c0          : {res.c0:.10g}  (c0/π = {res.c0 / math.pi:.8g}, c0/32π = {res.c0 / (32 * math.pi):.8g})")
+        print(f"  c2          : {res.c2:.10g}")
+        print(f"  certified   : {res.certified}  (max |S0|²−1 = {cert.get('max_unitarity_violation', float('nan')):.2e}"
+              f" on {cert.get('check_points')} points, tolerance {cert.get('tolerance')})")
+    print(f"  seconds     : {res.seconds:.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        a = build_parser().parse_args(argv)
+        if a.command == "primal":
+            res = _run_primal(a)
+            _print_result(res, a.json)
+            if res.status == "infeasible":
+                print(f"infeasible: {res.message or 'no amplitude satisfies unitarity with these constraints'}",
+                      file=sys.stderr)
+                return EXIT_INFEASIBLE
+            return 0 if res.value is not None else EXIT_FAILED
+        if a.command == "scan":
+            from crosscheck.scan import run_scan
+            return run_scan(a.slices, a.nmax, a.grid, a.plot, a.json)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    except ValueError as exc:  # bad physical input detected deeper down
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""Dispersion integrals of a spectral density parametrised by h(s) = ϱ(s)ρ(s)/16π = 1 − Re S0.
+
+h is piecewise linear on nodes 4 = s_0 < … < s_N (hat basis φ_i, P1 eqs. (86)–(88c)) with
+h(s_N) = 0 and h = 0 beyond, so ρ(s') = 16π h(s')/ϱ(s'): bounded h covers both the regular
+(h → 0) and the singular (h → 2, ρ ≈ 64π/√(s−4), eq. 19b) threshold exactly.
+
+Every integral ∫ρ(s') k(s') ds' is a linear map of the node values h_i, returned as a matrix so
+that problems precompute it once. Quadrature is Gauss–Legendre per segment in a local variable
+v ∈ [0, 1] (s' = a + (b − a)v, and s' = 4 + (s_1 − 4)v² on the threshold segment, which absorbs
+1/ϱ). Cauchy kernels 1/(s' − x) on segments near x are done by singularity subtraction with
+the exact logarithm; real x on the support means the upper lip x + i0.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .kinematics import S0_CROSSING
+from .wavelets import s_of_theta
+
+_GL_ORDER = 16
+_NEAR = 1.5  # |v_x − ½| ≤ _NEAR (in segment units) → subtraction, else plain Gauss–Legendre
+_CHUNK = 128
+
+
+@dataclass(frozen=True)
+class SpectralGrid:
+    """Nodes of h = 1 − Re S0; h is free at nodes[:-1] and zero at nodes[-1] and beyond."""
+
+    nodes: np.ndarray
+
+    def __post_init__(self):
+        s = np.asarray(self.nodes, dtype=float)
+        if s.ndim != 1 or s.size < 3 or s[0] != 4.0 or np.any(np.diff(s) <= 0):
+            raise ValueError("spectral grid must start at s = 4 and increase strictly (≥ 3 nodes)")
+        object.__setattr__(self, "nodes", s)
+
+    @property
+    def size(self) -> int:
+        return self.nodes.size
+
+    # --- local maps: s'(v), ds'/dv, v(x) for each segment --------------------------------------
+    def _map(self, seg, v):
+        a, b = self.nodes[seg], self.nodes[seg + 1]
+        first = seg == 0
+        s = np.where(first, 4.0 + (b - 4.0) * v**2, a + (b - a) * v)
+        return s
+
+    def _inverse(self, seg, x):
+        a, b = self.nodes[seg], self.nodes[seg + 1]
+        first = seg == 0
+        x = np.asarray(x, dtype=complex)
+        # real arithmetic for the real part: a node must map exactly onto v = 0 or 1
+        lin = (x.real - a) / (b - a) + 1j * (x.imag / (b - a))
+        quad = np.sqrt((x - 4.0) / (b - 4.0))
+        # principal root; for real x on the threshold segment this is the real v in [0, 1]
+        return np.where(first, quad, lin)
+
+    def _measure(self, seg, v):
+        """F(v)/φ(s'(v)) = 16π ds'/dv / ϱ(s'), analytic in v (no 1/√ at threshold)."""
+        a, b = self.nodes[seg], self.nodes[seg + 1]
+        s = self._map(seg, v)
+        with np.errstate(divide="ignore", invalid="ignore"):  # s = 4 only on the threshold segment
+            lin = 16 * np.pi * (b - a) * np.sqrt(s / (s - 4.0 + 0j))
+        quad = 16 * np.pi * 2.0 * np.sqrt(b - 4.0) * np.sqrt(s + 0j)
+        return np.where(seg == 0, quad, lin)
+
+    def _hat_pair(self, v, seg):
+        """(φ_seg, φ_seg+1) on segment `seg` as functions of v (linear in s')."""
+        a, b = self.nodes[seg], self.nodes[seg + 1]
+        u = (self._map(seg, v) - a) / (b - a)
+        return 1.0 - u, u
+
+    # --- public linear maps ------------------------------------------------------------------
+    def h_values(self, x) -> np.ndarray:
+        """Matrix H with h(x) = H @ h_nodes (linear interpolation, zero outside [4, s_N])."""
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        s = self.nodes
+        idx = np.clip(np.searchsorted(s, x, side="right") - 1, 0, s.size - 2)
+        u = (x - s[idx]) / (s[idx + 1] - s[idx])
+        inside = (x >= s[0]) & (x <= s[-1])
+        H = np.zeros((x.size, s.size))
+        rows = np.arange(x.size)
+        H[rows, idx] = np.where(inside, 1.0 - u, 0.0)
+        H[rows, idx + 1] += np.where(inside, u, 0.0)
+        return H
+
+    def quadrature(self, order: int = _GL_ORDER):
+        """Points s'_{k,p}, weights for ∫ρ k ds' per unit h, and the hat values (left, right)."""
+        g, w = np.polynomial.legendre.leggauss(order)
+        v = 0.5 * (g + 1.0)
+        seg = np.arange(self.size - 1)[:, None]
+        pts = self._map(seg, v[None, :])
+        wts = 0.5 * w[None, :] * self._measure(seg, v[None, :]).real
+        left, right = self._hat_pair(v[None, :], seg)
+        return pts, wts, left, right
+
+    def smooth_weights(self, kernel) -> np.ndarray:
+        """Row r with ∫_4^∞ ρ(s') kernel(s') ds' = r @ h_nodes, for a kernel smooth on [4, ∞)."""
+        return self.smooth_matrix(lambda x, sp: kernel(sp), np.zeros(1))[0]
+
+    def smooth_matrix(self, kernel, x) -> np.ndarray:
+        """M[j, i] with ∫ρ(s') kernel(x_j, s') ds' = M @ h_nodes (kernel smooth in s')."""
+        x = np.atleast_1d(np.asarray(x))
+        pts, wts, left, right = self.quadrature()
+        kw = kernel(x[:, None, None], pts[None]) * wts[None]
+        M = np.zeros((x.size, self.size), dtype=kw.dtype)
+        M[:, :-1] += np.einsum("jsp,sp->js", kw, left)
+        M[:, 1:] += np.einsum("jsp,sp->js", kw, right)
+        return M
+
+    def cauchy_matrix(self, x) -> np.ndarray:
+        """Complex C[j, i] with ∫_4^∞ ρ(s')/(s' − x_j) ds' = C @ h_nodes.
+
+        x with zero imaginary part on the support: upper lip x + i0 (principal value + iπρ(x)).
+        """
+        x = np.atleast_1d(np.asarray(x))
+        pts, wts, left, right = self.quadrature()
+        g, w = np.polynomial.legendre.leggauss(_GL_ORDER)
+        v = 0.5 * (g + 1.0)
+        C = np.zeros((x.size, self.size), dtype=complex)
+        for start in range(0, x.size, _CHUNK):
+            xs = x[start:start + _CHUNK]
+            kw = wts[None] / (pts[None] - xs[:, None, None])
+            lc = np.einsum("jsp,sp->js", kw, left).astype(complex)
+            rc = np.einsum("jsp,sp->js", kw, right).astype(complex)
+            jj, ii = self._near_pairs(xs)
+            if jj.size:
+                lc[jj, ii], rc[jj, ii] = self._subtracted(xs[jj], ii, v, w)
+            C[start:start + _CHUNK, :-1] += lc
+            C[start:start + _CHUNK, 1:] += rc
+        return C
+
+    def _near_pairs(self, xs):
+        a, b = self.nodes[:-1], self.nodes[1:]
+        mid, half = 0.5 * (a + b), 0.5 * (b - a)
+        near = np.abs(xs[:, None] - mid[None]) <= 2 * _NEAR * half[None]
+        near[:, 0] |= np.abs(xs - 4.0) <= 2 * (b[0] - 4.0)  # threshold segment in v² units
+        return np.nonzero(near)
+
+    def _subtracted(self, x, seg, v, w):
+        """∫_0^1 φ(v)F(v) dv/(s'(v) − x) per pair (x_k, seg_k), for both hats of the segment,
+        by singularity subtraction. Linear segments: 1/(s' − x) = 1/(h(v − v_x)); threshold
+        segment: 1/((b−4)(v − v_x)(v + v_x)) split into partial fractions (φF is even in v)."""
+        vx = self._inverse(seg, x)
+        V = v[None, :]
+        sgv = seg[:, None]
+        F, Fx = self._measure(sgv, V), self._measure(seg, vx)
+        first = seg == 0
+        scale = np.where(first, 2.0 * vx * (self.nodes[1] - 4.0), self.nodes[seg + 1] - self.nodes[seg])
+        out = []
+        for hat in range(2):
+            H = self._hat_pair(V, sgv)[hat] * F
+            Hx = self._hat_pair(vx, seg)[hat] * Fx
+            val = _subtracted_cauchy(H, Hx, vx, v, w, scale)
+            if np.any(first):
+                val = np.where(first, val - _subtracted_cauchy(H, Hx, -vx, v, w, scale), val)
+            out.append(val / scale)
+        return out
+
+
+def _subtracted_cauchy(H, Hp, p, v, w, dx):
+    """∫_0^1 H(v)/(v − p) dv = ∫[H(v) − H(p)]/(v − p) dv + H(p)·L(p) (Gauss–Legendre v, w)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        integrand = (H - Hp[:, None]) / (v[None, :] - p[:, None])
+    return 0.5 * integrand @ w + Hp * _log_kernel(p, dx)
+
+
+def _log_kernel(vx, Dx):
+    """∫_0^1 dv/(v − v_x) = log(1 − v_x) − log(−v_x); for real v_x the upper-lip value.
+
+    At a node (v_x = 0 or 1) the divergent log|v − v_x| is replaced by its finite part in
+    absolute units, log|s' − x| − log|ds'/dv| → −log|D(v_x)|: the log|s' − x| of the two
+    segments sharing the node cancel."""
+    real = vx.imag == 0
+    with np.errstate(divide="ignore"):
+        principal = np.log(1 - vx) - np.log(-vx)
+    return np.where(real, _real_log(vx.real, np.abs(Dx)), principal)
+
+
+def _real_log(v, dx):
+    d1, d0 = np.abs(1 - v), np.abs(v)
+    finite = -np.log(np.where(dx > 0, dx, 1.0))
+    re = (np.where(d1 > 0, np.log(np.where(d1 > 0, d1, 1.0)), finite)
+          - np.where(d0 > 0, np.log(np.where(d0 > 0, d0, 1.0)), finite))
+    im = np.where((v > 0) & (v < 1), np.pi, np.where((v == 0) | (v == 1), 0.5 * np.pi, 0.0))
+    return re + 1j * im
+
+
+def froissart_gribov_kernel(s, sp):
+    """(2/(s − 4)) log(1 + (s − 4)/s'), the t+u-channel J = 0 kernel K^{(4)} of eq. (17)."""
+    d = s - 4.0
+    small = np.abs(d) < 1e-300
+    d_safe = np.where(small, 1.0, d)
+    return np.where(small, 2.0 / sp, 2.0 * np.log1p(d_safe / sp) / d_safe)
+
+
+def sum_rule_kernel(power: int):
+    """1/(s' − 4/3)^power: c0 (power 1), c2 (power 3), c3 (power 4) sum rules, eqs. (24), (27)."""
+    return lambda sp: (sp - S0_CROSSING) ** (-power)
+
+
+def spectral_grid(n: int, s_switch: float = 1e4, s_max: float = 1e12, bulk_fraction: float = 0.75) -> SpectralGrid:
+    """n nodes: 4, then uniform in the wavelet angle θ (s = 4 + (8/3)tan²(θ/2), eq. 91) up to
+    s_switch — dense at threshold and through the resonance region — then geometric in s up to
+    s_max (the Regge region, exponentially large s)."""
+    if n < 8:
+        raise ValueError(f"spectral grid too small: {n} nodes (need ≥ 8)")
+    if not (10.0 < s_switch < s_max) or not (0.1 <= bulk_fraction < 1.0):
+        raise ValueError("spectral grid needs 10 < s_switch < s_max and 0.1 ≤ bulk_fraction < 1")
+    n_bulk = max(2, int(round(bulk_fraction * (n - 1))))
+    theta_c = 2.0 * np.arctan(np.sqrt((s_switch - 4.0) / (8.0 / 3.0)))
+    bulk = s_of_theta(theta_c * np.arange(1, n_bulk + 1) / n_bulk)
+    tail = 4.0 + np.geomspace(s_switch - 4.0, s_max - 4.0, n - n_bulk)[1:]
+    return SpectralGrid(np.concatenate([[4.0], bulk, tail]))

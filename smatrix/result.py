@@ -1,0 +1,80 @@
+"""The result contract of the spec README: every bound or amplitude carries its certificate."""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+BOUND_KINDS = ("primal (achieved)", "dual (rigorous)", "amplitude")
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """Stable short hash of a configuration (sorted JSON)."""
+    blob = json.dumps(config, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+@dataclass
+class Certificate:
+    max_unitarity_violation: float
+    check_points: int
+    spins_checked: list[int]
+    tolerance: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return math.isfinite(self.max_unitarity_violation) and self.max_unitarity_violation <= self.tolerance
+
+
+@dataclass
+class Result:
+    method: str
+    model: str
+    objective: str
+    c0: float | None
+    c2: float | None
+    value: float | None
+    bound_kind: str
+    status: str
+    certified: bool
+    certificate: dict[str, Any] | None
+    solver: str
+    seconds: float
+    config: dict[str, Any]
+    config_hash: str = ""
+    message: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.bound_kind not in BOUND_KINDS:
+            raise ValueError(f"unknown bound kind {self.bound_kind!r}")
+        if not self.config_hash:
+            self.config_hash = config_hash(self.config)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in ("c0", "c2", "value"):
+            if d[k] is not None:
+                d[k] = float(d[k])
+        if d["c0"] is not None:
+            d["c0_over_pi"] = d["c0"] / math.pi
+            d["c0_over_32pi"] = d["c0"] / (32 * math.pi)
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), default=_jsonable)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Result":
+        keys = cls.__dataclass_fields__.keys()
+        return cls(**{k: v for k, v in d.items() if k in keys})
+
+
+def _jsonable(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return str(x)

@@ -1,0 +1,89 @@
+"""ρ-wavelets, their Chebyshev unitarity grid and the wavelet-centre set (P1 eqs. 64, 91–93;
+P2 eqs. 88, 90, 91). Branch: sqrt(σ − 4) in the numerator (the P2 print has a typo)."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+MOTHER_CENTRE = 20.0 / 3.0  # image of s0 = 4/3 (8 − 4/3)
+
+
+def sqrt_4_minus(s):
+    """Principal sqrt(4 − s) on the upper lip of the cut: −i sqrt(s − 4) for real s > 4."""
+    s = np.asarray(s)
+    if np.iscomplexobj(s):
+        return np.sqrt(4 - s)
+    s = s.astype(np.result_type(s, np.float64))
+    return np.where(s <= 4, np.sqrt(np.abs(4 - s)) + 0j, -1j * np.sqrt(np.abs(s - 4)))
+
+
+def rho_wavelet(sigma, s):
+    """ρ_σ(s) = (√(σ−4) − √(4−s)) / (√(σ−4) + √(4−s)), eq. (64). Broadcasts σ against s."""
+    a = np.sqrt(np.asarray(sigma) - 4.0)
+    w = sqrt_4_minus(s)
+    return (a - w) / (a + w)
+
+
+def rho_wavelet_derivative(sigma, s, n: int):
+    """dⁿρ_σ/dsⁿ (n = 0..3) for real s < 4, by the chain rule through w = sqrt(4 − s):
+    ρ = −1 + 2a/(a + w); used for the Taylor coefficients at the crossing point."""
+    sigma = np.asarray(sigma)
+    a = np.sqrt(sigma - 4)
+    w = np.sqrt(4 - np.asarray(s, dtype=sigma.dtype))
+    p = a + w
+    if n == 0:
+        return (a - w) / p
+    if n == 1:
+        return a / (p**2 * w)
+    if n == 2:
+        return a / (p**3 * w**2) + a / (2 * p**2 * w**3)
+    if n == 3:
+        return 3 * a / (2 * p**4 * w**3) + 3 * a / (2 * p**3 * w**4) + 3 * a / (4 * p**2 * w**5)
+    raise ValueError("derivatives up to third order only")
+
+
+def s_of_theta(theta, centre: float = MOTHER_CENTRE):
+    """Inverse map on the unit circle, eq. (91): s = 4 + (σ − 4) tan²(θ/2), accurate near θ → π."""
+    theta = np.asarray(theta, dtype=float)
+    half = 0.5 * theta
+    tan_half = np.where(theta < 0.5 * np.pi, np.tan(half), 1.0 / np.tan(0.5 * np.pi - half))
+    return 4.0 + (centre - 4.0) * tan_half**2
+
+
+def chebyshev_fractions(n: int) -> list[Fraction]:
+    """k/(n+1), k = 1..n: the Chebyshev angles θ = (π/2)(1 + cos(π k/(n+1))) of eq. (92)."""
+    return [Fraction(k, n + 1) for k in range(1, n + 1)]
+
+
+def _theta_of_fraction(fr) -> np.ndarray:
+    fr = np.asarray([float(f) for f in fr])
+    # θ = (π/2)(1 + cos(π f)) = π cos²(π f / 2)
+    return np.pi * np.cos(0.5 * np.pi * fr) ** 2
+
+
+def unitarity_grid(n: int, centre: float = MOTHER_CENTRE) -> np.ndarray:
+    """Chebyshev unitarity grid of eq. (92), sorted in increasing s (from 4⁺ to ~n⁴)."""
+    if n < 1:
+        raise ValueError("unitarity grid needs at least one point")
+    return np.sort(s_of_theta(_theta_of_fraction(chebyshev_fractions(n)), centre))
+
+
+def wavelet_centres(nmax: int) -> np.ndarray:
+    """Centre grid Σ(Nmax) = ∪_{k=1}^{Nmax} θ_k mapped by the mother wavelet, eq. (93)/P2 (91)."""
+    if nmax < 1:
+        raise ValueError("Nmax must be at least 1")
+    fracs = sorted({f for n in range(1, nmax + 1) for f in chebyshev_fractions(n)})
+    return np.sort(s_of_theta(_theta_of_fraction(fracs)))
+
+
+def threshold_term(s):
+    """g(s) = 1/sqrt(4 − s): the threshold singularity of Paulos et al. (1/(ρ − 1) up to a constant);
+    lets the ansatz reach a singular threshold S0(4) = −1 (eq. 19b). Upper lip for s > 4."""
+    return 1.0 / sqrt_4_minus(s)
+
+
+def threshold_term_derivative(s, n: int):
+    """dⁿg/dsⁿ for real s < 4, n = 0..3: (2n − 1)!!/2ⁿ (4 − s)^{−n − 1/2}."""
+    coeff = {0: 1.0, 1: 0.5, 2: 0.75, 3: 1.875}[n]
+    return coeff * (4 - np.asarray(s)) ** (-n - 0.5)

@@ -1,0 +1,38 @@
+"""The smatrix CLI: result contract on stdout, clear errors and exit codes on bad input."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args):
+    p = subprocess.run([sys.executable, "-m", "smatrix.cli", *args], capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def test_primal_json_contract():
+    rc, out, err = run("primal", "--method", "wavelet", "--objective", "max-c2", "--c0", "28pi", "--nmax", "10", "--json")
+    assert rc == 0, err
+    d = json.loads(out.strip().splitlines()[-1])
+    for key in ("method", "model", "objective", "c0", "c2", "value", "bound_kind", "status", "certified",
+                "certificate", "solver", "seconds", "config", "config_hash"):
+        assert key in d
+    assert d["bound_kind"] == "primal (achieved)" and d["c0_over_pi"] == pytest.approx(28)
+    assert d["certificate"]["check_points"] >= 4 * 300 and d["certificate"]["spins_checked"] == [0]
+
+
+@pytest.mark.parametrize("args, code, text", [
+    (["primal", "--objective", "min-c2", "--c0", "-1"], 3, "c0 < 0"),
+    (["primal", "--objective", "min-c2", "--c0", "300", "--nmax", "8"], 3, "above the allowed maximum"),
+    (["primal", "--objective", "min-c2", "--c0", "twelve"], 2, "not a number"),
+    (["primal", "--nmax", "0"], 2, "--nmax"),
+    (["primal", "--method", "grid", "--grid", "3"], 2, "too small"),
+    (["primal", "--objective", "max-c9"], 2, "unknown objective"),
+    (["primal", "--objective", "min-c2"], 2, "needs --c0"),
+])
+def test_bad_input_is_a_clear_error(args, code, text):
+    rc, out, err = run(*args)
+    assert rc == code
+    assert text in err
+    assert "Traceback" not in err + out

@@ -1,0 +1,95 @@
+"""Zero-ddisc primal bounds: physics limits, the two formulations against each other, certificates."""
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+
+from sdp.objectives import BadInput
+from sdp.zero_ddisc_grid import GridConfig, solve_grid
+from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+from smatrix.certify import dense_check_points, unitarity_violation
+
+C0_28PI = 28 * math.pi
+W = WaveletConfig(nmax=12, grid=300)
+G = GridConfig(nodes=300)
+
+
+@pytest.fixture(scope="module")
+def slice_28pi():
+    return {(m, o): f(o, C0_28PI, cfg) for m, f, cfg in (("w", solve_wavelet, W), ("g", solve_grid, G))
+            for o in ("min-c2", "max-c2")}
+
+
+def test_wavelet_and_grid_agree_at_28pi(slice_28pi):
+    for obj in ("min-c2", "max-c2"):
+        w, g = slice_28pi[("w", obj)].value, slice_28pi[("g", obj)].value
+        assert abs(w - g) / w < 2e-4, (obj, w, g)
+
+
+def test_simple_bounds_0_le_c2_le_3c0_over_64(slice_28pi):
+    for res in slice_28pi.values():
+        assert 0 < res.c2 <= 3 * C0_28PI / 64
+        assert res.c0 == pytest.approx(C0_28PI, rel=1e-7)
+
+
+def test_min_le_max_and_certificates_remeasured(slice_28pi):
+    for m in ("w", "g"):
+        assert slice_28pi[(m, "min-c2")].value < slice_28pi[(m, "max-c2")].value
+    res = slice_28pi[("w", "max-c2")]
+    amp = res.extra["amplitude"]
+    # independent re-measurement on an 8× denser grid than imposed
+    s = dense_check_points(np.geomspace(4 + 1e-9, 1e10, 300), 8)
+    worst = float(np.max(unitarity_violation(amp, s)))
+    assert res.certified and worst < 1e-6
+    assert amp.c0 == pytest.approx(C0_28PI, rel=1e-7)
+
+
+def test_free_theory_c0_zero_gives_c2_zero():
+    for obj in ("min-c2", "max-c2"):
+        assert abs(solve_wavelet(obj, 0.0, WaveletConfig(nmax=6)).value) < 1e-7
+        assert abs(solve_grid(obj, 0.0, GridConfig(nodes=80)).value) < 1e-7
+
+
+def test_one_loop_lower_boundary():
+    """Near the origin min c2 = k c0² with k = (1/32π²)∫ϱ/(s−4/3)³ (elastic unitarity at O(c0²),
+    Im f0 = ϱ f0²/2, f0 = c0/16π, in the sum rule (27))."""
+    k = quad(lambda s: math.sqrt((s - 4) / s) / (s - 4 / 3) ** 3, 4, math.inf)[0] / (32 * math.pi**2)
+    for c0 in (0.25, 0.5):
+        for res in (solve_wavelet("min-c2", c0, W), solve_grid("min-c2", c0, GridConfig(nodes=150))):
+            assert res.value / c0**2 == pytest.approx(k, rel=5e-3)
+    # and the upper boundary is tangent to c2 = 3c0/64 at the origin
+    up = solve_wavelet("max-c2", 0.5, W)
+    assert up.value / (3 * 0.5 / 64) == pytest.approx(1.0, abs=0.02)
+
+
+def test_max_c0_both_methods_and_above_is_infeasible():
+    w = solve_wavelet("max-c0", None, W)
+    g = solve_grid("max-c0", None, G)
+    assert 240 < g.value < w.value + 1.0 and abs(w.value - g.value) / w.value < 5e-3
+    above = solve_wavelet("min-c2", 1.05 * w.value, W)
+    assert above.status == "infeasible" and above.value is None and not above.certified
+
+
+def test_uv_condition_off_overshoots_max_c0_and_certificate_catches_it():
+    on = solve_wavelet("max-c0", None, WaveletConfig(nmax=12, grid=40))
+    off = solve_wavelet("max-c0", None, WaveletConfig(nmax=12, grid=40, uv_condition=False))
+    assert off.value > on.value + 5
+    assert not off.certified and off.certificate["details"]["worst_s"] > 1e12
+
+
+def test_negative_c0_is_infeasible_without_solving():
+    for f in (solve_wavelet, solve_grid):
+        r = f("min-c2", -1.0)
+        assert r.status == "infeasible" and "c0 < 0" in r.message
+
+
+def test_bad_objective_and_sizes():
+    with pytest.raises(BadInput):
+        solve_wavelet("max-c7", None)
+    with pytest.raises(BadInput):
+        solve_grid("min-c2", None)
+    with pytest.raises(ValueError):
+        solve_wavelet("max-c0", None, WaveletConfig(nmax=0))
+    with pytest.raises(ValueError):
+        solve_grid("max-c0", None, GridConfig(nodes=4))
