@@ -19,7 +19,7 @@ def _row(objective, c0, wcfg, gcfg):
     g = solve_grid(objective, c0, gcfg)
     rel = abs(w.value - g.value) / abs(w.value) if (w.value and g.value is not None) else float("nan")
     return {"objective": objective, "c0": w.c0 if c0 is None else c0,
-            "wavelet": w.value, "wavelet_certified": w.certified,
+            "wavelet": w.value, "wavelet_c2": w.c2, "grid_c2": g.c2, "wavelet_certified": w.certified,
             "wavelet_violation": (w.certificate or {}).get("max_unitarity_violation"),
             "grid": g.value, "grid_certified": g.certified,
             "grid_violation": (g.certificate or {}).get("max_unitarity_violation"),
@@ -65,8 +65,8 @@ def _plot(rows, path: str) -> None:
         lo = sorted((r["c0"], r[method]) for r in rows if r["objective"] == "min-c2")
         hi = sorted((r["c0"], r[method]) for r in rows if r["objective"] == "max-c2")
         top = [r for r in rows if r["objective"] == "max-c0"][0]
-        pts = [(0.0, 0.0)] + lo + [(top[method], float("nan"))] + hi[::-1] + [(0.0, 0.0)]
-        c0s, c2s = zip(*[(c0, c2) for c0, c2 in pts if not math.isnan(c2)])
+        pts = [(0.0, 0.0)] + lo + [(top[method], top[f"{method}_c2"])] + hi[::-1] + [(0.0, 0.0)]
+        c0s, c2s = zip(*pts)
         ax.plot(np.array(c0s) / math.pi, c2s, style, label=f"primal-{method}", ms=4)
         ax.axvline(top[method] / math.pi, color="gray", lw=0.6, ls=":")
     c0 = np.linspace(0, max(r["c0"] for r in rows), 50)
