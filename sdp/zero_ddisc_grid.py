@@ -34,8 +34,6 @@ class GridConfig:
     solver: str = "clarabel"
     tolerance: float = DEFAULT_TOLERANCE
 
-    def grid(self) -> SpectralGrid:
-        return spectral_grid(self.nodes, self.s_switch, self.s_max)
 
 
 @dataclass(frozen=True)

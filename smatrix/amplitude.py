@@ -13,7 +13,7 @@ import numpy as np
 from .dispersion import SpectralGrid, froissart_gribov_kernel, sum_rule_kernel
 from .kinematics import S0_CROSSING, phase_space, u_of
 from .partial_waves import project, s_matrix
-from .wavelets import (rho_wavelet, rho_wavelet_derivative, sqrt_4_minus, threshold_term,
+from .wavelets import (rho_wavelet, rho_wavelet_derivative, threshold_term,
                        threshold_term_derivative)
 
 
@@ -93,9 +93,6 @@ class SpectralAmplitude(Amplitude):
         w = {p: self.grid.smooth_weights(sum_rule_kernel(p)) @ self.h_nodes for p in (3, 4)}
         return {"c0": self._c0, "c2": w[3] / np.pi, "c3": 3.0 * w[4] / np.pi}
 
-    def sum_rule_c0(self) -> float:
-        """(3/π)∫ρ/(s − 4/3), eq. (24): equals c0 for a unitary amplitude."""
-        return 3.0 * self._subtraction / np.pi
 
 
 class WaveletAmplitude(Amplitude):
@@ -167,4 +164,4 @@ def wavelet_f0_rows(centres, s) -> np.ndarray:
     return np.concatenate([np.ones((s.size, 1), dtype=rows.dtype), rows, thr[:, None]], axis=1)
 
 
-__all__ = ["Amplitude", "SpectralAmplitude", "WaveletAmplitude", "wavelet_f0_rows", "sqrt_4_minus"]
+__all__ = ["Amplitude", "SpectralAmplitude", "WaveletAmplitude", "wavelet_f0_rows"]

@@ -67,10 +67,6 @@ class Result:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), default=_jsonable)
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Result":
-        keys = cls.__dataclass_fields__.keys()
-        return cls(**{k: v for k, v in d.items() if k in keys})
 
 
 def _jsonable(x):
