@@ -27,6 +27,13 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _pair(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected A,B (two numbers), got {text!r}")
+    return _number(parts[0]), _number(parts[1])
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors: one line, exit 2
         raise CliError(f"{self.prog}: {message}")
@@ -50,6 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help="wavelet: drop the 1/sqrt(4−s) threshold term (only regular thresholds)")
     pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs"])
     pr.add_argument("--json", action="store_true")
+
+    du = sub.add_parser("dual", help="rigorous dual bound of the zero-ddisc model (Chebyshev dual SDP)")
+    du.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc"])
+    du.add_argument("--objective", default="max-c0", help="max-c0 | min-c0 | max-c2 | min-c2 | direction")
+    du.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
+    du.add_argument("--direction", type=_pair, default=None, help="A,B: bound A·c0 + B·c2 (objective direction)")
+    du.add_argument("--cutoff", type=_number, default=1e5, help="Λ: support [4, Λ] of the multiplier w (default 1e5)")
+    du.add_argument("--sum-rule", action=argparse.BooleanOptionalAction, default=True,
+                    help="use the sum rule (24) (multiplier ν ≥ 0); --no-sum-rule sets ν = 0")
+    du.add_argument("--n-cheb", type=int, default=40, help="Chebyshev degree of w (default 40)")
+    du.add_argument("--nodes", type=int, default=800, help="positivity nodes on [4, ∞) (default 800)")
+    du.add_argument("--solver", default="clarabel", choices=["clarabel", "scs"])
+    du.add_argument("--json", action="store_true")
 
     sc = sub.add_parser("scan", help="small primal scan of the (c0, c2) region: table (+ plot with --plot)")
     sc.add_argument("--slices", type=int, default=5)
@@ -88,6 +108,35 @@ def _run_primal(a) -> dict:
     return solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, solver=a.solver))
 
 
+def _run_dual(a) -> dict:
+    from sdp.zero_ddisc_dual import DualConfig, solve_dual
+    cfg = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver=a.solver)
+    return solve_dual(a.objective, a.c0, cfg, a.direction)
+
+
+_BOUND_TEXT = {"max-c0": "c0 ≤ {v}", "min-c0": "c0 ≥ {v}", "max-c2": "c2 ≤ {v}", "min-c2": "c2 ≥ {v}"}
+
+
+def _print_dual(res) -> None:
+    cert = res.certificate or {}
+    print(f"  status      : {res.status}{'  — ' + res.message if res.message else ''}")
+    if res.value is None:
+        return
+    if res.objective == "direction":
+        text = f"{cert['a_effective']:.10g}·c0 + {cert['b']:.10g}·c2 ≤ {res.value:.10g}"
+    else:
+        text = _BOUND_TEXT[res.objective].format(v=f"{res.value:.10g}")
+        if res.objective.endswith("c0"):
+            text += f"  (c0/π = {res.value / math.pi:.8g}, c0/32π = {res.value / (32 * math.pi):.8g})"
+        else:
+            text += f"  at c0 = {res.c0:.10g}"
+    print(f"  bound       : {text}")
+    print(f"  certified   : {res.certified}  (D[w] re-evaluated at {cert.get('check_points_factor')}× the "
+          f"solve's quadrature; error estimate {cert.get('relative_error_estimate', float('nan')):.1e} relative)")
+    print(f"  sizes       : n_cheb = {cert.get('n_cheb')}, {cert.get('w_segments')} w-segments, "
+          f"{cert.get('positivity_nodes')} positivity nodes, ν = {cert.get('nu', float('nan')):.6g}")
+
+
 def _print_result(res, as_json: bool) -> None:
     d = res.to_dict()
     d.pop("extra", None)
@@ -97,6 +146,10 @@ def _print_result(res, as_json: bool) -> None:
         return
     cert = res.certificate or {}
     print(f"{res.method}  {res.model}  objective={res.objective}  solver={res.solver}")
+    if res.bound_kind.startswith("dual"):
+        _print_dual(res)
+        print(f"  seconds     : {res.seconds:.3f}")
+        return
     print(f"  status      : {res.status}{'  — ' + res.message if res.message else ''}")
     if res.value is not None:
         print(f"  value       : {res.value:.10g}")
@@ -116,6 +169,13 @@ def main(argv: list[str] | None = None) -> int:
             if res.status == "infeasible":
                 print(f"infeasible: {res.message or 'no amplitude satisfies unitarity with these constraints'}",
                       file=sys.stderr)
+                return EXIT_INFEASIBLE
+            return 0 if res.value is not None else EXIT_FAILED
+        if a.command == "dual":
+            res = _run_dual(a)
+            _print_result(res, a.json)
+            if res.status == "infeasible":
+                print(f"infeasible: {res.message}", file=sys.stderr)
                 return EXIT_INFEASIBLE
             return 0 if res.value is not None else EXIT_FAILED
         if a.command == "scan":

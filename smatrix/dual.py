@@ -1,0 +1,192 @@
+"""Dual functional of the zero-ddisc model (P1 §4, eqs. (38)–(48), (78)–(81)).
+
+The analyticity multiplier w(s) is supported on [4, Λ] and piecewise linear on nodes
+4 = σ_0 < … < σ_M = Λ (the SDP expands it in Chebyshev polynomials and evaluates it on these
+nodes; the neural dual uses node values directly). Everything the dual needs is linear in the
+node values and precomputed here once, exactly for piecewise-linear w:
+
+  G(s) = (1/16π²) ∫_4^Λ ds' w(s') K̃(s', s)                                  (part of eq. 44)
+  F(s) = (16π/ϱ(s)) [ (3ν/π)/(s − 4/3) + (μ/π)/(s − 4/3)³ + G(s) ]           (eq. 80)
+
+with K̃(s', s) = 1/(s − s') − 3/(s − 4/3) + (2/(s' − 4)) log(1 + (s' − 4)/s) (eq. 40, with the
+roles of the arguments as in (44)). The Cauchy part is integrated in closed form per segment
+(principal value for s inside [4, Λ]); the smooth part by Gauss–Legendre per segment; far above
+Λ the three terms are combined analytically so that their O(1/s) cancellation is exact.
+
+The optimal dual objective for given (w, ν, μ) is (eqs. 46–47)
+
+  D = ∫_4^Λ [ sqrt(F² + w²/ϱ²) − F ] ds + 2 ∫_Λ^∞ max(0, −F) ds,
+
+a rigorous upper bound for every w (weak duality, eq. 37), which is how results are certified:
+D is re-evaluated for the returned w with an independent, denser quadrature.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .kinematics import S0_CROSSING, phase_space
+from .wavelets import MOTHER_CENTRE, s_of_theta
+
+_GL = 12          # Gauss–Legendre points per w-segment for the smooth part of K̃
+_FAR = 4.0        # s > _FAR·Λ: combined, cancellation-free form of K̃
+_NEAR = 1.5       # Cauchy part in closed form on segments with |s − mid| ≤ _NEAR·length
+_CHUNK = 256
+
+
+def theta_of_s(s, centre: float = MOTHER_CENTRE):
+    """Wavelet angle θ(s) = 2 arctan sqrt((s − 4)/(s* − 4)) (inverse of eq. 91); θ(∞) = π."""
+    return 2.0 * np.arctan(np.sqrt((np.asarray(s, dtype=float) - 4.0) / (centre - 4.0)))
+
+
+@dataclass(frozen=True)
+class DualGrid:
+    """Nodes of the piecewise-linear analyticity multiplier w on [4, Λ] (w = 0 beyond Λ)."""
+
+    nodes: np.ndarray
+
+    def __post_init__(self):
+        s = np.asarray(self.nodes, dtype=float)
+        if s.ndim != 1 or s.size < 3 or s[0] != 4.0 or np.any(np.diff(s) <= 0):
+            raise ValueError("dual grid must start at s = 4 and increase strictly (≥ 3 nodes)")
+        object.__setattr__(self, "nodes", s)
+
+    @property
+    def cutoff(self) -> float:
+        return float(self.nodes[-1])
+
+    @property
+    def size(self) -> int:
+        return self.nodes.size
+
+    @cached_property
+    def integral_row(self) -> np.ndarray:
+        """r with ∫_4^Λ w ds = r @ w_nodes (exact: trapezoid)."""
+        d = np.diff(self.nodes)
+        r = np.zeros(self.size)
+        r[:-1] += d / 2
+        r[1:] += d / 2
+        return r
+
+    def values(self, s) -> np.ndarray:
+        """Matrix W with w(s) = W @ w_nodes (linear interpolation, zero outside [4, Λ])."""
+        s = np.atleast_1d(np.asarray(s, dtype=float))
+        n = self.nodes
+        idx = np.clip(np.searchsorted(n, s, side="right") - 1, 0, n.size - 2)
+        u = (s - n[idx]) / (n[idx + 1] - n[idx])
+        inside = (s >= n[0]) & (s <= n[-1])
+        W = np.zeros((s.size, n.size))
+        rows = np.arange(s.size)
+        W[rows, idx] = np.where(inside, 1.0 - u, 0.0)
+        W[rows, idx + 1] += np.where(inside, u, 0.0)
+        return W
+
+    def kernel_matrix(self, s) -> np.ndarray:
+        """Matrix K with G(s) = (1/16π²)∫_4^Λ w(s')K̃(s', s) ds' = K @ w_nodes.
+
+        s must avoid the nodes σ_1…σ_M where w has a kink only in the sense of a log|s − σ|
+        singularity if w jumps; at interior nodes the finite parts of the two adjacent segments
+        cancel exactly and are taken as such."""
+        s = np.atleast_1d(np.asarray(s, dtype=float))
+        if np.any(s <= 4.0):
+            raise ValueError("the dual kernel is evaluated above threshold only (s > 4)")
+        out = np.zeros((s.size, self.size))
+        for start in range(0, s.size, _CHUNK):
+            out[start:start + _CHUNK] = self._kernel_chunk(s[start:start + _CHUNK])
+        return out / (16 * np.pi**2)
+
+    def _kernel_chunk(self, s):
+        a, b = self.nodes[:-1], self.nodes[1:]
+        g, gw = np.polynomial.legendre.leggauss(_GL)
+        v = 0.5 * (g + 1.0)
+        sp = a[:, None] + (b - a)[:, None] * v[None, :]             # (seg, p)
+        wt = 0.5 * gw[None, :] * (b - a)[:, None]
+        S = s[:, None, None]
+        far = (s > _FAR * self.cutoff)[:, None, None]
+        d_sp = sp[None] - 4.0
+        # far above Λ the three terms of K̃ combined: s'/(s(s−s')) − 4/(s(s−4/3)) + (2/(s'−4))(log1p(z) − z)
+        combined = (sp[None] / (S * (S - sp[None])) - 4.0 / (S * (S - S0_CROSSING))
+                    + _log1p_minus_z_over(d_sp, S))
+        smooth = _log_over(d_sp, S) - 3.0 / (S - S0_CROSSING)
+        # the Cauchy part in closed form on segments within _NEAR half-widths of s, else by quadrature
+        near = np.abs(s[:, None] - 0.5 * (a + b)[None]) <= _NEAR * (b - a)[None]
+        with np.errstate(divide="ignore"):
+            pole = np.where(near[:, :, None], 0.0, 1.0 / (S - sp[None]))
+        kern = np.where(far, combined, smooth + pole) * wt[None]
+        KL = np.einsum("jsp,p->js", kern, 1.0 - v)
+        KR = np.einsum("jsp,p->js", kern, v)
+        cl, cr = _cauchy_hats(s[:, None], a[None, :], b[None, :])
+        use = near & ~far[:, :, 0]
+        KL += np.where(use, cl, 0.0)
+        KR += np.where(use, cr, 0.0)
+        K = np.zeros((s.size, self.size))
+        K[:, :-1] += KL
+        K[:, 1:] += KR
+        return K
+
+
+def _log_over(d, s):
+    """(2/d) log(1 + d/s), → 2/s as d → 0."""
+    z = d / s
+    small = np.abs(z) < 1e-8
+    zs = np.where(small, 1.0, z)
+    return np.where(small, (2.0 / s) * (1.0 - z / 2.0), 2.0 * np.log1p(zs) / (zs * s))
+
+
+def _log1p_minus_z_over(d, s):
+    """(2/d)(log(1 + z) − z), z = d/s, without cancellation for small z."""
+    z = d / s
+    small = np.abs(z) < 1e-3
+    zs = np.where(small, 1.0, z)
+    series = -z / 2 + z**2 / 3 - z**3 / 4 + z**4 / 5 - z**5 / 6
+    direct = (np.log1p(zs) - zs) / zs
+    return (2.0 / s) * np.where(small, series, direct)
+
+
+def _cauchy_hats(s, a, b):
+    """∫_a^b φ(s')/(s − s') ds' for the two hats of segment [a, b] (principal value inside).
+
+    With L = log|s − a| − log|s − b|: left hat (b − s)L/(b − a) + 1, right hat (s − a)L/(b − a) − 1.
+    log 0 (s on a node) is replaced by 0: the divergent parts of neighbouring segments cancel."""
+    da, db = np.abs(s - a), np.abs(s - b)
+    la = np.log(np.where(da > 0, da, 1.0))
+    lb = np.log(np.where(db > 0, db, 1.0))
+    L = la - lb
+    h = b - a
+    return (b - s) * L / h + 1.0, (s - a) * L / h - 1.0
+
+
+def dual_grid(cutoff: float, segments: int, max_ratio: float = 1.15) -> DualGrid:
+    """Nodes uniform in the wavelet angle θ on [4, Λ] — dense at threshold, as the amplitudes are —
+    with segments wider than a factor `max_ratio` in s split geometrically (large Λ)."""
+    if not cutoff > 4.0:
+        raise ValueError(f"the cutoff Λ must be above threshold (Λ > 4), got {cutoff}")
+    if segments < 2:
+        raise ValueError("the dual grid needs at least 2 segments")
+    th = theta_of_s(cutoff) * np.arange(segments + 1) / segments
+    s = s_of_theta(th)
+    s[0], s[-1] = 4.0, cutoff
+    pieces = [s[:2]]
+    for a, b in zip(s[1:-1], s[2:]):
+        k = max(1, int(np.ceil(np.log(b / a) / np.log(max_ratio))))
+        pieces.append(np.geomspace(a, b, k + 1)[1:])
+    return DualGrid(np.concatenate(pieces))
+
+
+def auxiliary_F(s, G, nu: float, mu: float):
+    """F(s) of eq. (80) from G(s) (any array shape, numpy or cvxpy-compatible for G)."""
+    return (16 * np.pi / phase_space(s)) * ((3 * nu / np.pi) / (s - S0_CROSSING)
+                                             + (mu / np.pi) / (s - S0_CROSSING) ** 3 + G)
+
+
+def dual_integrand_ir(F, w, s):
+    """2λ* = sqrt(F² + w²/ϱ²) − F on [4, Λ] (eqs. 46–47)."""
+    r = w / phase_space(s)
+    return np.hypot(F, r) - F
+
+
+def dual_integrand_uv(F):
+    """2λ* = 2 max(0, −F) above Λ."""
+    return 2.0 * np.maximum(0.0, -F)
