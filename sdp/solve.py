@@ -15,6 +15,9 @@ _SOLVER_OPTIONS = {
 }
 
 
+_RETRY_OPTIONS = {"clarabel": {"static_regularization_constant": 1e-7}}
+
+
 class SolverUnavailable(RuntimeError):
     pass
 
@@ -35,14 +38,11 @@ def solve(problem: cp.Problem, solver: str = "clarabel", verbose: bool = False) 
     if SOLVERS[solver] not in cp.installed_solvers():
         raise SolverUnavailable(f"solver {solver!r} is not installed (pip install {solver})")
     t0 = time.perf_counter()
-    try:
-        with warnings.catch_warnings():  # an inaccurate solve is reported in the status instead
-            warnings.simplefilter("ignore", UserWarning)
-            problem.solve(solver=SOLVERS[solver], verbose=verbose, **_SOLVER_OPTIONS[solver])
-        status = problem.status
-        msg = ""
-    except cp.error.SolverError as exc:
-        status, msg = "failed", f"solver error: {exc}"
+    status, msg = _attempt(problem, solver, verbose, _SOLVER_OPTIONS[solver])
+    if status == "failed" and solver in _RETRY_OPTIONS:  # numerical breakdown: once more, regularised
+        problem = cp.Problem(problem.objective, problem.constraints)  # fresh: no state from the failure
+        status, msg = _attempt(problem, solver, verbose, {**_SOLVER_OPTIONS[solver], **_RETRY_OPTIONS[solver]})
+        msg = msg and f"{msg} (also after a retry with stronger regularisation)"
     seconds = time.perf_counter() - t0
     iters = getattr(problem.solver_stats, "num_iters", None) if problem.solver_stats else None
     status = {"optimal": "optimal", "optimal_inaccurate": "optimal_inaccurate",
@@ -52,6 +52,16 @@ def solve(problem: cp.Problem, solver: str = "clarabel", verbose: bool = False) 
     if value is not None and not np.isfinite(value):
         status, value, msg = "failed", None, "solver returned a non-finite objective"
     return Solve(status, value, seconds, iters, msg)
+
+
+def _attempt(problem: cp.Problem, solver: str, verbose: bool, options: dict) -> tuple[str, str]:
+    try:
+        with warnings.catch_warnings():  # an inaccurate solve is reported in the status instead
+            warnings.simplefilter("ignore", UserWarning)
+            problem.solve(solver=SOLVERS[solver], verbose=verbose, **options)
+        return problem.status, ""
+    except cp.error.SolverError as exc:
+        return "failed", f"solver error: {exc}"
 
 
 def failure_message(sol: Solve, c0: float | None) -> str:

@@ -220,6 +220,9 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
     sol = solve(cp.Problem(cp.Minimize(D), cons), config.solver)
     if sol.status not in ("optimal", "optimal_inaccurate"):
         status, msg = sol.status, sol.message or f"solver status: {sol.status}"
+        if status == "failed":
+            msg += (f" — at Λ = {config.cutoff:g}; the max-c0 bound is converged by Λ ≈ 1e5 (sum rule on) and "
+                    "Λ ≈ 300 (off), see docs/dual.md: try a smaller --cutoff")
         if d.c0_fixed is not None:   # above the maximal c0 the dual is unbounded below: prove it
             top = solve_dual("max-c0", None, config)
             if top.value is not None and d.c0_fixed > top.value:
