@@ -1,6 +1,8 @@
 """Spectral-grid primal of the zero-ddisc model: ρ(s) itself is the variable.
 
-ρ is piecewise linear on a log grid reaching exponentially large s (`spectral_grid`),
+h = 1 − Re S0 is piecewise linear (or a natural cubic spline) on a grid reaching exponentially
+large s (`spectral_grid`). Linear elements keep 0 ≤ h ≤ 2 exactly between nodes (free theory
+exact); splines converge faster at the tip of the region but only collocate positivity,
 Re f0 comes from the dispersion relation (16) through precomputed integration matrices,
 the sum rule (24) is built in (it removes c0 from Re f0), and |S0| ≤ 1 is imposed at every
 node as a second-order cone ‖(Re S0, Im S0)‖ ≤ 1 (eq. 14). The variables are the node values
@@ -31,6 +33,7 @@ class GridConfig:
     s_switch: float = 1e4
     s_max: float = 1e12
     per_segment: int = 2
+    spline: bool = False     # natural cubic-spline elements for h (default: piecewise linear)
     solver: str = "clarabel"
     tolerance: float = DEFAULT_TOLERANCE
 
@@ -56,8 +59,9 @@ def imposed_points(grid: SpectralGrid, per_segment: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def grid_operators(nodes: int, s_switch: float, s_max: float, per_segment: int = 2) -> GridOperators:
-    grid = spectral_grid(nodes, s_switch, s_max)
+def grid_operators(nodes: int, s_switch: float, s_max: float, per_segment: int = 2,
+                   spline: bool = False) -> GridOperators:
+    grid = SpectralGrid(spectral_grid(nodes, s_switch, s_max).nodes, spline=spline)
     s = imposed_points(grid, per_segment)
     # 16π² Re f0 = ∫ρ[PV 1/(s'−s) + K(s,s')] once c0/16π cancels −3∫ρ/(s'−4/3)/16π² by (24)
     kern = grid.cauchy_matrix(s).real + grid.smooth_matrix(froissart_gribov_kernel, s)
@@ -79,7 +83,7 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
     if c0 is not None and c0 < 0:
         return _infeasible(objective, c0, cfg, "c0 < 0 admits no unitary amplitude: the sum rule (24) "
                            "gives c0 = (3/π)∫ρ/(s−4/3) with ρ ≥ 0", t0, config.solver)
-    ops = grid_operators(config.nodes, config.s_switch, config.s_max, config.per_segment)
+    ops = grid_operators(config.nodes, config.s_switch, config.s_max, config.per_segment, config.spline)
     h = cp.Variable(ops.grid.size - 1)
     re_S = 1.0 - ops.h_at @ h
     im_S = cp.multiply(phase_space(ops.imposed), ops.re_f0 @ h)

@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="wavelet: do not impose T(∞) = 0 (shows the UV–IR subtlety of P1 §4.3)")
     pr.add_argument("--no-threshold-term", action="store_true",
                     help="wavelet: drop the 1/sqrt(4−s) threshold term (only regular thresholds)")
+    pr.add_argument("--elements", default="linear", choices=["linear", "spline"],
+                    help="grid: piecewise-linear (default) or natural cubic-spline h = 1 − Re S0")
     pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs"])
     pr.add_argument("--json", action="store_true")
 
@@ -105,7 +107,7 @@ def _run_primal(a) -> dict:
     nodes = 300 if a.grid is None else a.grid
     if nodes < 8:
         raise CliError(f"--grid too small: {nodes} spectral nodes (need ≥ 8)")
-    return solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, solver=a.solver))
+    return solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, spline=a.elements == "spline", solver=a.solver))
 
 
 def _run_dual(a) -> dict:

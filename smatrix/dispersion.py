@@ -13,8 +13,10 @@ the exact logarithm; real x on the support means the upper lip x + i0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+import scipy.linalg
 
 from .kinematics import S0_CROSSING
 from .wavelets import s_of_theta
@@ -29,6 +31,7 @@ class SpectralGrid:
     """Nodes of h = 1 − Re S0; h is free at nodes[:-1] and zero at nodes[-1] and beyond."""
 
     nodes: np.ndarray
+    spline: bool = False
 
     def __post_init__(self):
         s = np.asarray(self.nodes, dtype=float)
@@ -39,6 +42,36 @@ class SpectralGrid:
     @property
     def size(self) -> int:
         return self.nodes.size
+
+    @cached_property
+    def curvature_map(self) -> np.ndarray:
+        """T with h''(s_i) = (T @ h_nodes)_i for the natural cubic spline through the node values
+        (h'' = 0 at s = 4 and at the last node); zero matrix for piecewise-linear elements."""
+        n = self.size
+        if not self.spline:
+            return np.zeros((n, n))
+        d = np.diff(self.nodes)
+        A = np.zeros((n - 2, n - 2))
+        i = np.arange(n - 2)
+        A[i, i] = (d[:-1] + d[1:]) / 3
+        A[i[1:], i[1:] - 1] = d[1:-1] / 6
+        A[i[:-1], i[:-1] + 1] = d[1:-1] / 6
+        B = np.zeros((n - 2, n))
+        B[i, i] = 1 / d[:-1]
+        B[i, i + 1] = -1 / d[:-1] - 1 / d[1:]
+        B[i, i + 2] = 1 / d[1:]
+        T = np.zeros((n, n))
+        T[1:-1] = scipy.linalg.solve_banded((1, 1), _banded(A), B)
+        return T
+
+    def _assemble(self, parts) -> np.ndarray:
+        """Matrix on h_nodes from per-shape contributions [(values (j, seg), column offset, curvature?)]."""
+        first = parts[0][0]
+        lin = np.zeros(first.shape[:-1] + (self.size,), dtype=first.dtype)
+        curv = np.zeros_like(lin)
+        for vals, off, is_curv in parts:
+            (curv if is_curv else lin)[..., off:self.size - 1 + off] += vals
+        return lin + curv @ self.curvature_map if self.spline else lin
 
     # --- local maps: s'(v), ds'/dv, v(x) for each segment --------------------------------------
     def _map(self, seg, v):
@@ -66,11 +99,16 @@ class SpectralGrid:
         quad = 16 * np.pi * 2.0 * np.sqrt(b - 4.0) * np.sqrt(s + 0j)
         return np.where(seg == 0, quad, lin)
 
-    def _hat_pair(self, v, seg):
-        """(φ_seg, φ_seg+1) on segment `seg` as functions of v (linear in s')."""
+    def _shapes(self, v, seg):
+        """[(shape on segment `seg` as a function of v, column offset, curvature?)]: the hats
+        φ_seg, φ_seg+1 (linear in s'), and for splines the curvature shapes (Δ²/6)(u³ − u)."""
         a, b = self.nodes[seg], self.nodes[seg + 1]
         u = (self._map(seg, v) - a) / (b - a)
-        return 1.0 - u, u
+        out = [(1.0 - u, 0, False), (u, 1, False)]
+        if self.spline:
+            c = (b - a) ** 2 / 6.0
+            out += [(c * ((1.0 - u) ** 3 - (1.0 - u)), 0, True), (c * (u**3 - u), 1, True)]
+        return out
 
     # --- public linear maps ------------------------------------------------------------------
     def h_values(self, x) -> np.ndarray:
@@ -84,17 +122,22 @@ class SpectralGrid:
         rows = np.arange(x.size)
         H[rows, idx] = np.where(inside, 1.0 - u, 0.0)
         H[rows, idx + 1] += np.where(inside, u, 0.0)
+        if self.spline:
+            c = np.where(inside, (s[idx + 1] - s[idx]) ** 2 / 6.0, 0.0)
+            C = np.zeros_like(H)
+            C[rows, idx] = c * ((1.0 - u) ** 3 - (1.0 - u))
+            C[rows, idx + 1] += c * (u**3 - u)
+            H += C @ self.curvature_map
         return H
 
     def quadrature(self, order: int = _GL_ORDER):
-        """Points s'_{k,p}, weights for ∫ρ k ds' per unit h, and the hat values (left, right)."""
+        """Points s'_{k,p}, weights for ∫ρ k ds' per unit h, and the element shapes there."""
         g, w = np.polynomial.legendre.leggauss(order)
         v = 0.5 * (g + 1.0)
         seg = np.arange(self.size - 1)[:, None]
         pts = self._map(seg, v[None, :])
         wts = 0.5 * w[None, :] * self._measure(seg, v[None, :]).real
-        left, right = self._hat_pair(v[None, :], seg)
-        return pts, wts, left, right
+        return pts, wts, self._shapes(v[None, :], seg)
 
     def smooth_weights(self, kernel) -> np.ndarray:
         """Row r with ∫_4^∞ ρ(s') kernel(s') ds' = r @ h_nodes, for a kernel smooth on [4, ∞)."""
@@ -103,12 +146,9 @@ class SpectralGrid:
     def smooth_matrix(self, kernel, x) -> np.ndarray:
         """M[j, i] with ∫ρ(s') kernel(x_j, s') ds' = M @ h_nodes (kernel smooth in s')."""
         x = np.atleast_1d(np.asarray(x))
-        pts, wts, left, right = self.quadrature()
+        pts, wts, shapes = self.quadrature()
         kw = kernel(x[:, None, None], pts[None]) * wts[None]
-        M = np.zeros((x.size, self.size), dtype=kw.dtype)
-        M[:, :-1] += np.einsum("jsp,sp->js", kw, left)
-        M[:, 1:] += np.einsum("jsp,sp->js", kw, right)
-        return M
+        return self._assemble([(np.einsum("jsp,sp->js", kw, f), off, cv) for f, off, cv in shapes])
 
     def cauchy_matrix(self, x) -> np.ndarray:
         """Complex C[j, i] with ∫_4^∞ ρ(s')/(s' − x_j) ds' = C @ h_nodes.
@@ -116,20 +156,19 @@ class SpectralGrid:
         x with zero imaginary part on the support: upper lip x + i0 (principal value + iπρ(x)).
         """
         x = np.atleast_1d(np.asarray(x))
-        pts, wts, left, right = self.quadrature()
+        pts, wts, shapes = self.quadrature()
         g, w = np.polynomial.legendre.leggauss(_GL_ORDER)
         v = 0.5 * (g + 1.0)
         C = np.zeros((x.size, self.size), dtype=complex)
         for start in range(0, x.size, _CHUNK):
             xs = x[start:start + _CHUNK]
             kw = wts[None] / (pts[None] - xs[:, None, None])
-            lc = np.einsum("jsp,sp->js", kw, left).astype(complex)
-            rc = np.einsum("jsp,sp->js", kw, right).astype(complex)
+            parts = [np.einsum("jsp,sp->js", kw, f).astype(complex) for f, _, _ in shapes]
             jj, ii = self._near_pairs(xs)
             if jj.size:
-                lc[jj, ii], rc[jj, ii] = self._subtracted(xs[jj], ii, v, w)
-            C[start:start + _CHUNK, :-1] += lc
-            C[start:start + _CHUNK, 1:] += rc
+                for part, val in zip(parts, self._subtracted(xs[jj], ii, v, w)):
+                    part[jj, ii] = val
+            C[start:start + _CHUNK] = self._assemble([(p, off, cv) for p, (_, off, cv) in zip(parts, shapes)])
         return C
 
     def _near_pairs(self, xs):
@@ -150,14 +189,23 @@ class SpectralGrid:
         first = seg == 0
         scale = np.where(first, 2.0 * vx * (self.nodes[1] - 4.0), self.nodes[seg + 1] - self.nodes[seg])
         out = []
-        for hat in range(2):
-            H = self._hat_pair(V, sgv)[hat] * F
-            Hx = self._hat_pair(vx, seg)[hat] * Fx
+        for (shape, _, _), (shape_x, _, _) in zip(self._shapes(V, sgv), self._shapes(vx, seg)):
+            H = shape * F
+            Hx = shape_x * Fx
             val = _subtracted_cauchy(H, Hx, vx, v, w, scale)
             if np.any(first):
                 val = np.where(first, val - _subtracted_cauchy(H, Hx, -vx, v, w, scale), val)
             out.append(val / scale)
         return out
+
+
+def _banded(A):
+    """Tridiagonal A in the (1, 1) band storage of scipy.linalg.solve_banded."""
+    ab = np.zeros((3, A.shape[0]))
+    ab[0, 1:] = np.diag(A, 1)
+    ab[1] = np.diag(A)
+    ab[2, :-1] = np.diag(A, -1)
+    return ab
 
 
 def _subtracted_cauchy(H, Hp, p, v, w, dx):

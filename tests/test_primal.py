@@ -93,3 +93,15 @@ def test_bad_objective_and_sizes():
         solve_wavelet("max-c0", None, WaveletConfig(nmax=0))
     with pytest.raises(ValueError):
         solve_grid("max-c0", None, GridConfig(nodes=4))
+
+
+def test_spline_elements_close_in_on_the_dual_bound():
+    """At equal nodes the cubic-spline grid primal lies closer to the rigorous dual bound than the
+    piecewise-linear one where the amplitude is elastic (max c2), and both respect weak duality."""
+    from sdp.zero_ddisc_dual import solve_dual
+    c0 = 28 * math.pi
+    bound = solve_dual("max-c2", c0).value
+    lin = solve_grid("max-c2", c0, GridConfig(nodes=150)).value
+    spl = solve_grid("max-c2", c0, GridConfig(nodes=150, spline=True)).value
+    assert lin <= spl <= bound + 1e-7 * bound
+    assert (bound - spl) < 0.5 * (bound - lin)
