@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from sdp.zero_ddisc_dual import DualConfig, dual_operators, solve_dual
+from smatrix.dual import dual_quadrature
 from sdp.zero_ddisc_grid import GridConfig, solve_grid
 from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
 
@@ -38,6 +39,7 @@ def timings():
     print("|---|---|---|---|---|---|")
     for obj, c0 in [("max-c0", None), ("min-c2", 28 * math.pi), ("max-c2", 28 * math.pi),
                     ("min-c2", 60 * math.pi), ("max-c2", 60 * math.pi)]:
+        dual_quadrature.cache_clear()
         dual_operators.cache_clear()
         r1, t1 = _bound(obj, c0)
         r2, t2 = _bound(obj, c0)

@@ -5,11 +5,10 @@ import math
 
 import cvxpy as cp
 
+from smatrix.errors import BadInput
+
 OBJECTIVES = ("max-c0", "min-c2", "max-c2")
-
-
-class BadInput(ValueError):
-    """Raised for user input that cannot define a problem (reported without traceback)."""
+__all__ = ["OBJECTIVES", "BadInput", "check_objective", "objective_and_constraints"]
 
 
 def check_objective(objective: str, c0: float | None) -> None:

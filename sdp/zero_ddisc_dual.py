@@ -28,19 +28,16 @@ from functools import lru_cache
 import cvxpy as cp
 import numpy as np
 
-from smatrix.cache import cached_arrays
-from smatrix.dual import (DualGrid, auxiliary_F, dual_grid, dual_integrand_ir, dual_integrand_uv,
-                          theta_of_s)
-from smatrix.wavelets import MOTHER_CENTRE, s_of_theta
+from smatrix.dual import (DUAL_OBJECTIVES, DualDirection, DualGrid, auxiliary_F,
+                          certified_bound, dual_objective, dual_quadrature, theta_of_s)
+from smatrix.errors import BadInput
 from smatrix.kinematics import S0_CROSSING, phase_space
 from smatrix.result import Result
 
-from .objectives import BadInput
 from .solve import solve
 
-DUAL_OBJECTIVES = ("max-c0", "min-c0", "max-c2", "min-c2", "direction")
+__all__ = ["DUAL_OBJECTIVES", "DualConfig", "DualDirection", "solve_dual", "certify_dual"]
 _Q_SOLVE = 2     # Gauss–Legendre nodes per segment where positivity is imposed
-_CERT_FACTORS = (4, 8)
 
 
 @dataclass(frozen=True)
@@ -56,44 +53,15 @@ class DualConfig:
 
 
 @dataclass(frozen=True)
-class DualDirection:
-    """The dual problem's objective: a·c0 + b·c2 (+ κ(c0 − c̄0) when c0 is fixed)."""
-
-    a: float
-    b: float
-    c0_fixed: float | None
-
-    @classmethod
-    def from_objective(cls, objective: str, c0: float | None, direction=None) -> "DualDirection":
-        if objective not in DUAL_OBJECTIVES:
-            raise BadInput(f"unknown objective {objective!r}; choose from {', '.join(DUAL_OBJECTIVES)}")
-        if objective in ("max-c2", "min-c2"):
-            if c0 is None:
-                raise BadInput(f"objective {objective} needs a fixed --c0 (e.g. --c0 28pi)")
-            if not math.isfinite(c0):
-                raise BadInput(f"c0 must be a finite number, got {c0}")
-            return cls(0.0, 1.0 if objective == "max-c2" else -1.0, float(c0))
-        if c0 is not None:
-            raise BadInput(f"--c0 is fixed only for min-c2/max-c2; {objective} leaves c0 free")
-        if objective == "direction":
-            if direction is None or len(direction) != 2 or not all(map(math.isfinite, direction)):
-                raise BadInput("objective direction needs --direction A,B (bound on A·c0 + B·c2)")
-            if direction[0] == 0 and direction[1] == 0:
-                raise BadInput("--direction must not be (0, 0)")
-            return cls(float(direction[0]), float(direction[1]), None)
-        return cls(1.0 if objective == "max-c0" else -1.0, 0.0, None)
-
-
-@dataclass(frozen=True)
 class DualOperators:
-    """Everything linear in the Chebyshev coefficients, on one set of quadrature nodes."""
+    """The node-basis quadrature of smatrix.dual composed with the Chebyshev basis E."""
 
     grid: DualGrid
     s_ir: np.ndarray
     q_ir: np.ndarray
     s_uv: np.ndarray
     q_uv: np.ndarray
-    w_nodes: np.ndarray     # w at the grid nodes = w_nodes @ coef
+    E: np.ndarray           # w at the grid nodes = E @ coef
     w_ir: np.ndarray        # w(s_ir) = w_ir @ coef
     G_ir: np.ndarray        # G(s_ir) = G_ir @ coef
     G_uv: np.ndarray
@@ -120,28 +88,6 @@ def _segments(c: DualConfig) -> tuple[int, int]:
     return ir, uv
 
 
-def quadrature_nodes(grid: DualGrid, uv_segments: int, s_max: float, q: int):
-    """Gauss–Legendre nodes/weights: q per w-segment on [4, Λ] in the wavelet angle θ, and q per
-    segment of a geometric grid in s − Λ on [Λ, s_max]."""
-    g, gw = np.polynomial.legendre.leggauss(q)
-    v, gw = 0.5 * (g + 1.0), 0.5 * gw
-    # in the wavelet angle θ: ds ∝ θ dθ absorbs 1/ϱ at threshold, s ∝ (π − θ)⁻² at large s
-    th = theta_of_s(grid.nodes)
-    ta, tb = th[:-1, None], th[1:, None]
-    th_ir = ta + (tb - ta) * v[None]
-    s_ir = s_of_theta(th_ir)
-    tan_half = np.sqrt((s_ir - 4.0) / (MOTHER_CENTRE - 4.0))
-    q_ir = (s_ir - 4.0) * (1.0 / tan_half + tan_half) * (tb - ta) * gw[None]
-    # above Λ in log(s − Λ): F has a (s − Λ) log(s − Λ) term where w stops
-    L = grid.cutoff
-    edges = np.geomspace(1e-3 * L, s_max - L, uv_segments)
-    la, lb = np.log(edges[:-1])[:, None], np.log(edges[1:])[:, None]
-    t_uv = np.exp(la + (lb - la) * v[None])
-    s_uv = np.concatenate([L + 1e-3 * L * v[None], L + t_uv])
-    q_uv = np.concatenate([1e-3 * L * gw[None], t_uv * (lb - la) * gw[None]])
-    return s_ir.ravel(), q_ir.ravel(), s_uv.ravel(), q_uv.ravel()
-
-
 def chebyshev_basis(grid: DualGrid, s, n_cheb: int) -> np.ndarray:
     """T_n(y(s)), y = 2θ(s)/θ(Λ) − 1, n = 0..n_cheb."""
     y = 2.0 * theta_of_s(s) / theta_of_s(grid.cutoff) - 1.0
@@ -151,20 +97,10 @@ def chebyshev_basis(grid: DualGrid, s, n_cheb: int) -> np.ndarray:
 @lru_cache(maxsize=8)
 def dual_operators(cutoff: float, n_cheb: int, ir_segments: int, uv_segments: int,
                    s_max: float, q: int) -> DualOperators:
-    """Operators for one configuration; kernel matrices come from the disk cache when present."""
-    grid = dual_grid(cutoff, ir_segments)
-    s_ir, q_ir, s_uv, q_uv = quadrature_nodes(grid, uv_segments, s_max, q)
-    E = chebyshev_basis(grid, grid.nodes, n_cheb)   # piecewise-linear w through the node values
-
-    def build():
-        return {"G_ir": grid.kernel_matrix(s_ir) @ E, "G_uv": grid.kernel_matrix(s_uv) @ E}
-
-    params = {"cutoff": cutoff, "n_cheb": n_cheb, "ir": ir_segments, "uv": uv_segments, "s_max": s_max, "q": q}
-    G = cached_arrays("zero-ddisc-dual", params, build)
-    return DualOperators(
-        grid=grid, s_ir=s_ir, q_ir=q_ir, s_uv=s_uv, q_uv=q_uv, w_nodes=E,
-        w_ir=grid.values(s_ir) @ E, G_ir=G["G_ir"], G_uv=G["G_uv"],
-        int_w=grid.integral_row @ E, boundary=E[[0, -1]])
+    quad = dual_quadrature(cutoff, ir_segments, uv_segments, s_max, q)
+    E = chebyshev_basis(quad.grid, quad.grid.nodes, n_cheb)  # piecewise-linear w through these values
+    return DualOperators(quad.grid, quad.s_ir, quad.q_ir, quad.s_uv, quad.q_uv, E, quad.W_ir @ E,
+                         quad.K_ir @ E, quad.K_uv @ E, quad.grid.integral_row @ E, E[[0, -1]])
 
 
 def _operators(c: DualConfig, q: int) -> DualOperators:
@@ -172,15 +108,11 @@ def _operators(c: DualConfig, q: int) -> DualOperators:
     return dual_operators(float(c.cutoff), int(c.n_cheb), ir, uv, float(c.s_max), q)
 
 
-def _F(s, G, nu, mu):
-    return auxiliary_F(s, G, nu, mu)
-
-
 def _F_affine(s, G, coef, nu, mu):
     """F(s) of eq. (80) as a cvxpy expression in (coef, ν)."""
     scale = 16 * np.pi / phase_space(s)
     return (scale[:, None] * G) @ coef + nu * (scale * (3 / np.pi) / (s - S0_CROSSING)) \
-        + _F(s, 0.0 * s, 0.0, mu)
+        + auxiliary_F(s, 0.0 * s, 0.0, mu)
 
 
 def solve_dual(objective: str, c0: float | None = None, config: DualConfig = DualConfig(),
@@ -197,7 +129,7 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
     ops = _operators(config, _Q_SOLVE)
     coef = cp.Variable(config.n_cheb + 1)
     nu = cp.Variable(nonneg=True) if config.sum_rule else cp.Constant(0.0)
-    mu = -d.b
+    mu = d.mu
     w_ir = ops.w_ir @ coef
     F_ir = _F_affine(ops.s_ir, ops.G_ir, coef, nu, mu)
     F_uv = _F_affine(ops.s_uv, ops.G_uv, coef, nu, mu)
@@ -246,49 +178,16 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
         extra={"coef": a_val, "nu": nu_val, "mu": mu, "direction": d})
 
 
-def dual_value(config: DualConfig, d: DualDirection, coef: np.ndarray, nu: float, q: int) -> dict:
-    """Exact dual objective (eq. 47/81) of (w, ν) on quadrature with q nodes per segment."""
-    ops = _operators(config, q)
-    mu = -d.b
-    F_ir = _F(ops.s_ir, ops.G_ir @ coef, nu, mu)
-    F_uv = _F(ops.s_uv, ops.G_uv @ coef, nu, mu)
-    integral = (ops.q_ir @ dual_integrand_ir(F_ir, ops.w_ir @ coef, ops.s_ir)
-                + ops.q_uv @ dual_integrand_uv(F_uv))
-    int_w = float(ops.int_w @ coef) / (16 * np.pi)
-    # UV tail beyond s_max: |F| decays at least like 1/s² there unless ν > 0 keeps F > 0
-    F_last = float(F_uv[-1])
-    tail = 2.0 * max(0.0, -F_last) * float(ops.s_uv[-1])
-    return {"integral": float(integral), "int_w": int_w, "tail": tail,
-            "min_F_uv": float(F_uv.min()), "F_at_s_max": F_last}
-
-
 def certify_dual(config: DualConfig, d: DualDirection, coef: np.ndarray, nu: float) -> dict:
-    """Re-evaluate D[w] at 4× and 8× the solve's quadrature density; return the certified bound."""
-    lo, hi = (dual_value(config, d, coef, nu, _Q_SOLVE * f) for f in _CERT_FACTORS)
-    quad_err = abs(hi["integral"] - lo["integral"])
-    D = hi["integral"] + quad_err + hi["tail"]
-    if d.c0_fixed is None:
-        a_eff = hi["int_w"] - nu                      # the c0 coefficient this (w, ν) certifies
-        if d.b == 0.0:
-            ok = a_eff * d.a > 0
-            bound = D / a_eff if ok else math.inf    # c0 ≤ D/a (a > 0) or c0 ≥ D/a (a < 0)
-        else:
-            ok, bound = True, D
-        line = {"a_effective": a_eff, "b": d.b}
-    else:
-        kappa = hi["int_w"] - nu - d.a
-        value = -kappa * d.c0_fixed + D               # bound on b·c2
-        bound = value * d.b                           # b = ±1: c2 ≤ value or c2 ≥ −value
-        ok = True
-        line = {"kappa": kappa, "b": d.b}
-    rel_err = (quad_err + hi["tail"]) / max(abs(bound), 1.0)
-    return {"bound": float(bound), "passed": bool(ok and math.isfinite(bound) and rel_err <= config.tolerance),
-            "D_certified": D, "D_quadrature_4x": lo["integral"], "D_quadrature_8x": hi["integral"],
-            "quadrature_error_estimate": quad_err, "uv_tail_estimate": hi["tail"],
-            "relative_error_estimate": rel_err, "nu": nu, "mu": -d.b, **line,
-            "min_F_above_cutoff": hi["min_F_uv"], "check_points_factor": list(_CERT_FACTORS),
-            "note": "D[w] with the optimal λ*(s) of eq. (46): positive semidefinite at every s by "
-                    "construction, so the bound holds for this w whatever the solver's accuracy"}
+    """Bound certified by the Chebyshev multiplier `coef` (see smatrix.dual.certified_bound)."""
+    ir, uv = _segments(config)
+
+    def evaluate(q):
+        quad = dual_quadrature(float(config.cutoff), ir, uv, float(config.s_max), q)
+        E = chebyshev_basis(quad.grid, quad.grid.nodes, config.n_cheb)
+        return dual_objective(quad, E @ coef, nu, d.mu)
+
+    return certified_bound(d, evaluate, nu, config.tolerance)
 
 
 def _no_bound(objective, c0, cfg, t0, solver, status, message) -> Result:

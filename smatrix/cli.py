@@ -133,8 +133,9 @@ def _print_dual(res) -> None:
         else:
             text += f"  at c0 = {res.c0:.10g}"
     print(f"  bound       : {text}")
-    print(f"  certified   : {res.certified}  (D[w] re-evaluated at {cert.get('check_points_factor')}× the "
-          f"solve's quadrature; error estimate {cert.get('relative_error_estimate', float('nan')):.1e} relative)")
+    print(f"  certified   : {res.certified}  (D[w] re-evaluated with {cert.get('quadrature_nodes_per_segment')} "
+          f"Gauss–Legendre nodes per segment; error estimate "
+          f"{cert.get('relative_error_estimate', float('nan')):.1e} relative)")
     print(f"  sizes       : n_cheb = {cert.get('n_cheb')}, {cert.get('w_segments')} w-segments, "
           f"{cert.get('positivity_nodes')} positivity nodes, ν = {cert.get('nu', float('nan')):.6g}")
 
