@@ -1,0 +1,212 @@
+"""Neural dual optimizer of the zero-ddisc model (P1 §4.1, eqs. (42)–(52), (78)–(81)).
+
+The analyticity multiplier is a network of x = 4/s (6 layer blocks of width 64, CELU, Kaiming
+init), with the threshold zero and the UV decay built in (eq. 51, adapted):
+
+    w(s) = W · sqrt(1 − x) · x^a · NN_θ(x),
+
+sqrt(1 − x) = ϱ(s) because the optimal multipliers vanish like ϱ at threshold (eq. 43), and
+x^a (a = 1.5) makes ∫w converge. w is evaluated at the nodes of the shared piecewise-linear dual
+grid (smatrix.dual: threshold, bulk and Regge regions) and the loss is the **nonlinear optimal
+dual objective** D[w] (eq. 47/81) on the same quadrature as the SDP (~900 points), in float64.
+Every D is a rigorous bound, so training only improves it. After training the bound is
+re-evaluated with independent, denser quadrature (smatrix.dual.certified_bound): that value,
+not the loss, is reported.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from smatrix.dual import DualDirection, certified_bound, dual_objective, dual_quadrature
+from smatrix.errors import BadInput
+from smatrix.kinematics import S0_CROSSING, phase_space
+from smatrix.result import Result
+
+NN_DUAL_OBJECTIVES = ("max-c0", "max-c2", "min-c2")
+_Q_TRAIN = 2
+
+
+@dataclass(frozen=True)
+class NNDualConfig:
+    cutoff: float = 1e5
+    segments: int = 300          # w-grid segments on [4, Λ] (plus geometric splits at large s)
+    uv_segments: int = 150
+    s_max: float = 1e16
+    depth: int = 6
+    width: int = 64
+    power: float = 1.5           # a in x^a
+    scale: float | None = None   # W; None: 100 for max-c0, 1 for the c2 objectives
+    epochs: int = 3000
+    lr: float = 1e-3
+    lbfgs_steps: int = 300       # L-BFGS finish after Adam (0: off)
+    sum_rule: bool = True
+    seed: int = 0
+    tolerance: float = 1e-6
+
+
+class DualNet(torch.nn.Module):
+    """x ↦ NN_θ(x): `depth` blocks Linear + CELU of constant `width`, then a linear output."""
+
+
+    def __init__(self, depth: int, width: int, start: float):
+        super().__init__()
+        layers, n_in = [], 2
+        for _ in range(depth):
+            lin = torch.nn.Linear(n_in, width)
+            torch.nn.init.kaiming_normal_(lin.weight, nonlinearity="relu")
+            torch.nn.init.zeros_(lin.bias)
+            layers += [lin, torch.nn.CELU()]
+            n_in = width
+        out = torch.nn.Linear(width, 1)
+        torch.nn.init.kaiming_normal_(out.weight, nonlinearity="linear")
+        out.weight.data *= 0.1
+        torch.nn.init.constant_(out.bias, start)  # max-c0 starts from w ∝ ϱ x^a > 0, so ∫w > 0
+        self.body = torch.nn.Sequential(*layers, out)
+
+    def forward(self, x):
+        # inputs x and log(x)/10 (as P2's primal network): x alone squeezes the Regge region,
+        # where the sum-rule multiplier does its work, into x < 10⁻³
+        return self.body(torch.stack([x, torch.log(x) / 10], dim=1))[:, 0]
+
+
+class _Problem:
+    """Float64 torch tensors of one quadrature level and the loss/bound of eq. (47)/(81)."""
+
+    def __init__(self, config: NNDualConfig, d: DualDirection, q: int):
+        self.quad = dual_quadrature(float(config.cutoff), config.segments, config.uv_segments,
+                                    float(config.s_max), q)
+        t = lambda a: torch.as_tensor(np.asarray(a, dtype=float))
+        nodes = self.quad.grid.nodes
+        self.x = t(4.0 / nodes)
+        self.envelope = t(_scale(config, d) * np.sqrt(1.0 - 4.0 / nodes) * (4.0 / nodes) ** config.power)
+        self.int_row = t(self.quad.grid.integral_row / (16 * np.pi))
+        self.W_ir, self.K_ir, self.K_uv = t(self.quad.W_ir), t(self.quad.K_ir), t(self.quad.K_uv)
+        self.q_ir, self.q_uv = t(self.quad.q_ir), t(self.quad.q_uv)
+        self.inv_rho = t(1.0 / phase_space(self.quad.s_ir))
+        self.pref_ir, self.pref_uv = (t(16 * np.pi / phase_space(s)) for s in (self.quad.s_ir, self.quad.s_uv))
+        self.nu_ir, self.nu_uv = (t((3 / np.pi) / (s - S0_CROSSING)) for s in (self.quad.s_ir, self.quad.s_uv))
+        self.mu_ir, self.mu_uv = (t((d.mu / np.pi) / (s - S0_CROSSING) ** 3) for s in (self.quad.s_ir, self.quad.s_uv))
+        self.d = d
+
+    def w_nodes(self, net, nu_param):
+        return self.envelope * net(self.x)
+
+    def loss(self, w, nu):
+        F_ir = self.pref_ir * (nu * self.nu_ir + self.mu_ir + self.K_ir @ w)
+        F_uv = self.pref_uv * (nu * self.nu_uv + self.mu_uv + self.K_uv @ w)
+        r = (self.W_ir @ w) * self.inv_rho
+        D = self.q_ir @ (torch.sqrt(F_ir**2 + r**2 + 1e-300) - F_ir) + 2 * self.q_uv @ torch.relu(-F_uv)
+        int_w = self.int_row @ w
+        d = self.d
+        if d.c0_fixed is not None:                   # vertical scan: −κ c̄0 + D bounds b·c2 (eq. 81)
+            return -(int_w - nu - d.a) * d.c0_fixed + D
+        a = (int_w - nu) * np.sign(d.a)              # c0 coefficient certified by (w, ν)
+        return torch.where(a > 0, D / torch.clamp(a, min=1e-12), 1e3 * (1 - a) + D)
+
+
+def _scale(config: NNDualConfig, d: DualDirection) -> float:
+    """Typical size of w: the c0 multipliers are ~100× those of the c2 problems (μ = ∓1)."""
+    if config.scale is not None:
+        return config.scale
+    return 100.0 if d.c0_fixed is None else 1.0
+
+
+def _nu(nu_param, sum_rule: bool):
+    return torch.nn.functional.softplus(nu_param) * 10.0 if sum_rule else torch.zeros((), dtype=torch.float64)
+
+
+def _load(path: Path):
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # any unreadable file: a clear error, never a silent restart
+        raise BadInput(f"cannot read checkpoint {path}: {type(exc).__name__}: {exc}") from None
+
+
+def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = NNDualConfig(),
+               init: str | None = None, checkpoint: str | None = None, progress: bool = True) -> Result:
+    """Train w_θ, then report the certified bound D[w_θ] (denser, independent quadrature)."""
+    if objective not in NN_DUAL_OBJECTIVES:
+        raise BadInput(f"unknown objective {objective!r} for the neural dual; choose from "
+                       f"{', '.join(NN_DUAL_OBJECTIVES)}")
+    d = DualDirection.from_objective(objective, c0)
+    if config.epochs < 0 or config.lbfgs_steps < 0:
+        raise BadInput("--epochs and the L-BFGS steps must be ≥ 0")
+    if not config.cutoff > 4.0:
+        raise BadInput(f"--cutoff Λ must be above threshold (Λ > 4), got {config.cutoff}")
+    t0 = time.perf_counter()
+    torch.manual_seed(config.seed)
+    cfg = {"model": "zero-ddisc", "method": "dual-nn", "objective": objective, "c0": c0, **asdict(config)}
+    net = DualNet(config.depth, config.width, 1.0 if d.c0_fixed is None else 0.0).double()
+    nu_param = torch.nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
+    start = 0
+    if init is not None:
+        state = _load(Path(init))
+        if state.get("config", {}).get("depth") != config.depth or state.get("config", {}).get("width") != config.width:
+            raise BadInput(f"checkpoint {init} holds a network of another shape")
+        net.load_state_dict(state["net"])
+        nu_param.data.fill_(float(state["nu_param"]))
+        start = int(state.get("epoch", 0)) if state.get("objective") == objective and state.get("c0") == c0 else 0
+    prob = _Problem(config, d, _Q_TRAIN)
+    params = list(net.parameters()) + ([nu_param] if config.sum_rule else [])
+    opt = torch.optim.Adam(params, lr=config.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(config.epochs, 1), eta_min=config.lr * 1e-2)
+    history = []
+    for epoch in range(start, config.epochs):
+        opt.zero_grad()
+        loss = prob.loss(prob.w_nodes(net, nu_param), _nu(nu_param, config.sum_rule))
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the dual loss became {loss.item()} at epoch {epoch}; lower --lr")
+        loss.backward()
+        opt.step()
+        sched.step()
+        history.append(loss.item())
+        if progress and (epoch + 1) % max(1, config.epochs // 10) == 0:
+            print(f"  nn-dual {objective}: epoch {epoch + 1}/{config.epochs}  loss {float(loss):.8g}",
+                  file=sys.stderr, flush=True)
+        if checkpoint and ((epoch + 1) % 500 == 0 or epoch + 1 == config.epochs):
+            _save(checkpoint, net, nu_param, epoch + 1, objective, c0, config)
+    if config.lbfgs_steps:
+        lb = torch.optim.LBFGS(params, lr=0.5, max_iter=config.lbfgs_steps, line_search_fn="strong_wolfe")
+
+        def closure():
+            lb.zero_grad()
+            out = prob.loss(prob.w_nodes(net, nu_param), _nu(nu_param, config.sum_rule))
+            out.backward()
+            return out
+        lb.step(closure)
+    with torch.no_grad():
+        w = prob.w_nodes(net, nu_param).numpy().copy()
+        nu = float(_nu(nu_param, config.sum_rule))
+        final_loss = float(prob.loss(torch.as_tensor(w), torch.tensor(nu, dtype=torch.float64)))
+    if checkpoint:
+        _save(checkpoint, net, nu_param, config.epochs, objective, c0, config)
+    cert = certified_bound(d, lambda q: dual_objective(
+        dual_quadrature(float(config.cutoff), config.segments, config.uv_segments, float(config.s_max), q),
+        w, nu, d.mu), nu, config.tolerance)
+    value = cert["bound"]
+    ok = math.isfinite(value)
+    return Result(
+        method="dual-nn", model="zero-ddisc", objective=objective,
+        c0=d.c0_fixed if d.c0_fixed is not None else (value if ok else None),
+        c2=value if d.c0_fixed is not None and ok else None, value=value if ok else None,
+        bound_kind="dual (rigorous)", status="trained" if ok else "failed", certified=bool(cert["passed"]),
+        certificate={**cert, "training_loss": final_loss, "epochs": config.epochs, "start_epoch": start,
+                     "training_points": int(prob.quad.s_ir.size + prob.quad.s_uv.size),
+                     "w_segments": int(prob.quad.grid.size - 1)},
+        solver="torch-adam" + ("+lbfgs" if config.lbfgs_steps else ""), seconds=time.perf_counter() - t0,
+        config=cfg, message="" if ok else "the trained multiplier does not certify a finite bound",
+        extra={"w_nodes": w, "nu": nu, "history": history, "grid_nodes": prob.quad.grid.nodes})
+
+
+def _save(path, net, nu_param, epoch, objective, c0, config) -> None:
+    tmp = Path(str(path) + ".tmp")
+    torch.save({"net": net.state_dict(), "nu_param": float(nu_param), "epoch": epoch, "objective": objective,
+                "c0": c0, "config": asdict(config)}, tmp)
+    tmp.replace(path)
