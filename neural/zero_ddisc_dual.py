@@ -48,6 +48,7 @@ class NNDualConfig:
     lbfgs_steps: int = 300       # L-BFGS finish after Adam (0: off)
     sum_rule: bool = True
     seed: int = 0
+    checkpoint_every: int = 500
     tolerance: float = 1e-6
 
 
@@ -145,48 +146,64 @@ def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = N
     cfg = {"model": "zero-ddisc", "method": "dual-nn", "objective": objective, "c0": c0, **asdict(config)}
     net = DualNet(config.depth, config.width, 1.0 if d.c0_fixed is None else 0.0).double()
     nu_param = torch.nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
-    start = 0
-    if init is not None:
-        state = _load(Path(init))
-        if state.get("config", {}).get("depth") != config.depth or state.get("config", {}).get("width") != config.width:
-            raise BadInput(f"checkpoint {init} holds a network of another shape")
-        net.load_state_dict(state["net"])
-        nu_param.data.fill_(float(state["nu_param"]))
-        start = int(state.get("epoch", 0)) if state.get("objective") == objective and state.get("c0") == c0 else 0
-    prob = _Problem(config, d, _Q_TRAIN)
     params = list(net.parameters()) + ([nu_param] if config.sum_rule else [])
     opt = torch.optim.Adam(params, lr=config.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(config.epochs, 1), eta_min=config.lr * 1e-2)
+    start = 0
+    if init is not None:
+        state = _load(Path(init))
+        shape = state.get("config", {}) if isinstance(state, dict) else {}
+        if shape.get("depth") != config.depth or shape.get("width") != config.width:
+            raise BadInput(f"checkpoint {init} does not hold a dual network of depth {config.depth}, "
+                           f"width {config.width}")
+        net.load_state_dict(state["net"])
+        nu_param.data.fill_(float(state["nu_param"]))
+        if state.get("objective") == objective and state.get("c0") == c0 and "optimizer" in state:
+            opt.load_state_dict(state["optimizer"])       # resume the same run where it stopped
+            sched.load_state_dict(state["scheduler"])
+            start = int(state["epoch"])
+    prob = _Problem(config, d, _Q_TRAIN)
+    save = (lambda epoch: _save(checkpoint, net, nu_param, opt, sched, epoch, objective, c0, config)) \
+        if checkpoint else (lambda epoch: None)
+    loss_of = lambda: prob.loss(prob.w_nodes(net, nu_param), _nu(nu_param, config.sum_rule))
+    best = (math.inf, None)   # every w is a valid bound: keep the best one seen
     history = []
     for epoch in range(start, config.epochs):
         opt.zero_grad()
-        loss = prob.loss(prob.w_nodes(net, nu_param), _nu(nu_param, config.sum_rule))
+        loss = loss_of()
         if not torch.isfinite(loss):
             raise FloatingPointError(f"the dual loss became {loss.item()} at epoch {epoch}; lower --lr")
+        if loss.item() < best[0]:
+            best = (loss.item(), _snapshot(net, nu_param))
         loss.backward()
         opt.step()
         sched.step()
         history.append(loss.item())
         if progress and (epoch + 1) % max(1, config.epochs // 10) == 0:
-            print(f"  nn-dual {objective}: epoch {epoch + 1}/{config.epochs}  loss {float(loss):.8g}",
+            print(f"  nn-dual {objective}: epoch {epoch + 1}/{config.epochs}  loss {loss.item():.8g}",
                   file=sys.stderr, flush=True)
-        if checkpoint and ((epoch + 1) % 500 == 0 or epoch + 1 == config.epochs):
-            _save(checkpoint, net, nu_param, epoch + 1, objective, c0, config)
+        if (epoch + 1) % config.checkpoint_every == 0 or epoch + 1 == config.epochs:
+            save(epoch + 1)
+    if best[1] is not None and loss_of().item() > best[0]:
+        _restore(net, nu_param, best[1])
     if config.lbfgs_steps:
         lb = torch.optim.LBFGS(params, lr=0.5, max_iter=config.lbfgs_steps, line_search_fn="strong_wolfe")
 
         def closure():
             lb.zero_grad()
-            out = prob.loss(prob.w_nodes(net, nu_param), _nu(nu_param, config.sum_rule))
+            out = loss_of()
             out.backward()
             return out
+        before = _snapshot(net, nu_param)
         lb.step(closure)
+        with torch.no_grad():
+            if not torch.isfinite(loss_of()) or loss_of().item() > min(best[0], history[-1] if history else math.inf):
+                _restore(net, nu_param, before)
+        save(max(config.epochs, start))
     with torch.no_grad():
         w = prob.w_nodes(net, nu_param).numpy().copy()
         nu = float(_nu(nu_param, config.sum_rule))
-        final_loss = float(prob.loss(torch.as_tensor(w), torch.tensor(nu, dtype=torch.float64)))
-    if checkpoint:
-        _save(checkpoint, net, nu_param, config.epochs, objective, c0, config)
+        final_loss = loss_of().item()
     cert = certified_bound(d, lambda q: dual_objective(
         dual_quadrature(float(config.cutoff), config.segments, config.uv_segments, float(config.s_max), q),
         w, nu, d.mu), nu, config.tolerance)
@@ -205,8 +222,19 @@ def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = N
         extra={"w_nodes": w, "nu": nu, "history": history, "grid_nodes": prob.quad.grid.nodes})
 
 
-def _save(path, net, nu_param, epoch, objective, c0, config) -> None:
+def _snapshot(net, nu_param):
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}, nu_param.item()
+
+
+def _restore(net, nu_param, snap) -> None:
+    net.load_state_dict(snap[0])
+    nu_param.data.fill_(snap[1])
+
+
+def _save(path, net, nu_param, opt, sched, epoch, objective, c0, config) -> None:
+    """Atomic checkpoint: network, ν, optimiser and schedule (resume), target and shape."""
     tmp = Path(str(path) + ".tmp")
-    torch.save({"net": net.state_dict(), "nu_param": float(nu_param), "epoch": epoch, "objective": objective,
-                "c0": c0, "config": asdict(config)}, tmp)
+    torch.save({"net": net.state_dict(), "nu_param": nu_param.item(), "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(), "epoch": epoch, "objective": objective, "c0": c0,
+                "config": asdict(config)}, tmp)
     tmp.replace(path)

@@ -73,6 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
     du.add_argument("--solver", default="clarabel", choices=["clarabel", "scs"])
     du.add_argument("--json", action="store_true")
 
+    nn = sub.add_parser("nn-dual", help="neural dual bound of the zero-ddisc model (P1 §4.1)")
+    nn.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc"])
+    nn.add_argument("--objective", default="max-c0", help="max-c0 | min-c2 | max-c2")
+    nn.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
+    nn.add_argument("--epochs", type=int, default=3000, help="Adam epochs (default 3000)")
+    nn.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (cosine schedule)")
+    nn.add_argument("--lbfgs", type=int, default=300, help="L-BFGS steps after Adam (default 300, 0 = off)")
+    nn.add_argument("--cutoff", type=_number, default=1e5, help="Λ: support [4, Λ] of w (default 1e5)")
+    nn.add_argument("--sum-rule", action=argparse.BooleanOptionalAction, default=True)
+    nn.add_argument("--seed", type=int, default=0)
+    nn.add_argument("--checkpoint", default=None, help="save the network here (every 500 epochs and at the end)")
+    nn.add_argument("--init", default=None, help="hot start from this checkpoint")
+    nn.add_argument("--json", action="store_true")
+
     sc = sub.add_parser("scan", help="small primal scan of the (c0, c2) region: table (+ plot with --plot)")
     sc.add_argument("--slices", type=int, default=5)
     sc.add_argument("--nmax", type=int, default=12)
@@ -110,6 +124,13 @@ def _run_primal(a) -> dict:
     return solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, spline=a.elements == "spline", solver=a.solver))
 
 
+def _run_nn_dual(a) -> dict:
+    from neural.zero_ddisc_dual import NNDualConfig, train_dual
+    cfg = NNDualConfig(cutoff=a.cutoff, epochs=a.epochs, lr=a.lr, lbfgs_steps=a.lbfgs, sum_rule=a.sum_rule,
+                       seed=a.seed)
+    return train_dual(a.objective, a.c0, cfg, init=a.init, checkpoint=a.checkpoint, progress=not a.json)
+
+
 def _run_dual(a) -> dict:
     from sdp.zero_ddisc_dual import DualConfig, solve_dual
     cfg = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver=a.solver)
@@ -136,6 +157,11 @@ def _print_dual(res) -> None:
     print(f"  certified   : {res.certified}  (D[w] re-evaluated with {cert.get('quadrature_nodes_per_segment')} "
           f"Gauss–Legendre nodes per segment; error estimate "
           f"{cert.get('relative_error_estimate', float('nan')):.1e} relative)")
+    if res.method == "dual-nn":
+        print(f"  training    : {cert.get('epochs')} epochs from {cert.get('start_epoch')}, loss "
+              f"{cert.get('training_loss'):.10g} on {cert.get('training_points')} points, "
+              f"{cert.get('w_segments')} w-segments, ν = {cert.get('nu', float('nan')):.6g}")
+        return
     print(f"  sizes       : n_cheb = {cert.get('n_cheb')}, {cert.get('w_segments')} w-segments, "
           f"{cert.get('positivity_nodes')} positivity nodes, ν = {cert.get('nu', float('nan')):.6g}")
 
@@ -174,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 return EXIT_INFEASIBLE
             return 0 if res.value is not None else EXIT_FAILED
-        if a.command == "dual":
-            res = _run_dual(a)
+        if a.command in ("dual", "nn-dual"):
+            res = _run_dual(a) if a.command == "dual" else _run_nn_dual(a)
             _print_result(res, a.json)
             if res.status == "infeasible":
                 print(f"infeasible: {res.message}", file=sys.stderr)
@@ -190,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # bad physical input detected deeper down
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except FloatingPointError as exc:  # NaN/inf from an optimiser
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 

@@ -325,3 +325,12 @@ def certified_bound(d: DualDirection, evaluate: Callable[[int], dict], nu: float
             "min_F_above_cutoff": hi["min_F_uv"],
             "note": "D[w] with the optimal λ*(s) of eq. (46): positive semidefinite at every s by "
                     "construction, so the bound holds for this w whatever the optimiser's accuracy"}
+
+
+def dual_partial_wave(grid: DualGrid, w_nodes, nu: float, mu: float, s) -> np.ndarray:
+    """S0(s) = (F + i w/ϱ)/sqrt(F² + w²/ϱ²) on [4, Λ] (eq. 43): the elastic amplitude the dual
+    multipliers describe at optimality (f0 = (S0 − 1)/(iϱ))."""
+    s = np.atleast_1d(np.asarray(s, dtype=float))
+    F = auxiliary_F(s, grid.kernel_matrix(s) @ w_nodes, nu, mu)
+    r = (grid.values(s) @ w_nodes) / phase_space(s)
+    return (F + 1j * r) / np.hypot(F, r)
