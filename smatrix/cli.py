@@ -39,6 +39,15 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(f"{self.prog}: {message}")
 
 
+def _bound_parser(sub, name: str, help_text: str, objectives: str) -> argparse.ArgumentParser:
+    """A subcommand with the options every bound shares: model, objective, fixed c0."""
+    p = sub.add_parser(name, help=help_text)
+    p.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc"])
+    p.add_argument("--objective", default="max-c0", help=objectives)
+    p.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="smatrix", description="S-matrix bootstrap of identical massive scalars in 4d")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
@@ -60,10 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs"])
     pr.add_argument("--json", action="store_true")
 
-    du = sub.add_parser("dual", help="rigorous dual bound of the zero-ddisc model (Chebyshev dual SDP)")
-    du.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc"])
-    du.add_argument("--objective", default="max-c0", help="max-c0 | min-c0 | max-c2 | min-c2 | direction")
-    du.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
+    du = _bound_parser(sub, "dual", "rigorous dual bound of the zero-ddisc model (Chebyshev dual SDP)",
+                       "max-c0 | min-c0 | max-c2 | min-c2 | direction")
     du.add_argument("--direction", type=_pair, default=None, help="A,B: bound A·c0 + B·c2 (objective direction)")
     du.add_argument("--cutoff", type=_number, default=1e5, help="Λ: support [4, Λ] of the multiplier w (default 1e5)")
     du.add_argument("--sum-rule", action=argparse.BooleanOptionalAction, default=True,
@@ -73,10 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     du.add_argument("--solver", default="clarabel", choices=["clarabel", "scs"])
     du.add_argument("--json", action="store_true")
 
-    nn = sub.add_parser("nn-dual", help="neural dual bound of the zero-ddisc model (P1 §4.1)")
-    nn.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc"])
-    nn.add_argument("--objective", default="max-c0", help="max-c0 | min-c2 | max-c2")
-    nn.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
+    nn = _bound_parser(sub, "nn-dual", "neural dual bound of the zero-ddisc model (P1 §4.1)",
+                       "max-c0 | min-c2 | max-c2")
     nn.add_argument("--epochs", type=int, default=3000, help="Adam epochs (default 3000)")
     nn.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (cosine schedule)")
     nn.add_argument("--lbfgs", type=int, default=300, help="L-BFGS steps after Adam (default 300, 0 = off)")

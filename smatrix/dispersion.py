@@ -34,10 +34,7 @@ class SpectralGrid:
     spline: bool = False
 
     def __post_init__(self):
-        s = np.asarray(self.nodes, dtype=float)
-        if s.ndim != 1 or s.size < 3 or s[0] != 4.0 or np.any(np.diff(s) <= 0):
-            raise ValueError("spectral grid must start at s = 4 and increase strictly (≥ 3 nodes)")
-        object.__setattr__(self, "nodes", s)
+        object.__setattr__(self, "nodes", threshold_nodes(self.nodes, "spectral grid"))
 
     @property
     def size(self) -> int:
@@ -115,13 +112,8 @@ class SpectralGrid:
         """Matrix H with h(x) = H @ h_nodes (linear interpolation, zero outside [4, s_N])."""
         x = np.atleast_1d(np.asarray(x, dtype=float))
         s = self.nodes
-        idx = np.clip(np.searchsorted(s, x, side="right") - 1, 0, s.size - 2)
-        u = (x - s[idx]) / (s[idx + 1] - s[idx])
-        inside = (x >= s[0]) & (x <= s[-1])
-        H = np.zeros((x.size, s.size))
+        H, idx, u, inside = hat_matrix(s, x)
         rows = np.arange(x.size)
-        H[rows, idx] = np.where(inside, 1.0 - u, 0.0)
-        H[rows, idx + 1] += np.where(inside, u, 0.0)
         if self.spline:
             c = np.where(inside, (s[idx + 1] - s[idx]) ** 2 / 6.0, 0.0)
             C = np.zeros_like(H)
@@ -197,6 +189,28 @@ class SpectralGrid:
                 val = np.where(first, val - _subtracted_cauchy(H, Hx, -vx, v, w, scale), val)
             out.append(val / scale)
         return out
+
+
+def threshold_nodes(nodes, what: str) -> np.ndarray:
+    """Validated float nodes 4 = s_0 < s_1 < … (at least 3)."""
+    s = np.asarray(nodes, dtype=float)
+    if s.ndim != 1 or s.size < 3 or s[0] != 4.0 or np.any(np.diff(s) <= 0):
+        raise ValueError(f"{what} must start at s = 4 and increase strictly (≥ 3 nodes)")
+    return s
+
+
+def hat_matrix(nodes: np.ndarray, x):
+    """Matrix H with f(x) = H @ f(nodes) for piecewise-linear f, zero outside [nodes[0], nodes[-1]];
+    also the segment index, the local coordinate u ∈ [0, 1] and the inside mask of each x."""
+    x = np.atleast_1d(np.asarray(x, dtype=float))
+    idx = np.clip(np.searchsorted(nodes, x, side="right") - 1, 0, nodes.size - 2)
+    u = (x - nodes[idx]) / (nodes[idx + 1] - nodes[idx])
+    inside = (x >= nodes[0]) & (x <= nodes[-1])
+    H = np.zeros((x.size, nodes.size))
+    rows = np.arange(x.size)
+    H[rows, idx] = np.where(inside, 1.0 - u, 0.0)
+    H[rows, idx + 1] += np.where(inside, u, 0.0)
+    return H, idx, u, inside
 
 
 def _banded(A):

@@ -30,6 +30,7 @@ from typing import Callable
 import numpy as np
 
 from .cache import cached_arrays
+from .dispersion import hat_matrix, threshold_nodes
 from .errors import BadInput
 from .kinematics import S0_CROSSING, phase_space
 from .wavelets import MOTHER_CENTRE, s_of_theta
@@ -52,10 +53,7 @@ class DualGrid:
     nodes: np.ndarray
 
     def __post_init__(self):
-        s = np.asarray(self.nodes, dtype=float)
-        if s.ndim != 1 or s.size < 3 or s[0] != 4.0 or np.any(np.diff(s) <= 0):
-            raise ValueError("dual grid must start at s = 4 and increase strictly (≥ 3 nodes)")
-        object.__setattr__(self, "nodes", s)
+        object.__setattr__(self, "nodes", threshold_nodes(self.nodes, "dual grid"))
 
     @property
     def cutoff(self) -> float:
@@ -76,16 +74,7 @@ class DualGrid:
 
     def values(self, s) -> np.ndarray:
         """Matrix W with w(s) = W @ w_nodes (linear interpolation, zero outside [4, Λ])."""
-        s = np.atleast_1d(np.asarray(s, dtype=float))
-        n = self.nodes
-        idx = np.clip(np.searchsorted(n, s, side="right") - 1, 0, n.size - 2)
-        u = (s - n[idx]) / (n[idx + 1] - n[idx])
-        inside = (s >= n[0]) & (s <= n[-1])
-        W = np.zeros((s.size, n.size))
-        rows = np.arange(s.size)
-        W[rows, idx] = np.where(inside, 1.0 - u, 0.0)
-        W[rows, idx + 1] += np.where(inside, u, 0.0)
-        return W
+        return hat_matrix(self.nodes, s)[0]
 
     def kernel_matrix(self, s) -> np.ndarray:
         """Matrix K with G(s) = (1/16π²)∫_4^Λ w(s')K̃(s', s) ds' = K @ w_nodes.
