@@ -20,16 +20,18 @@ import time
 from dataclasses import dataclass
 
 import cvxpy as cp
+import mpmath as mp
 import numpy as np
 
 from smatrix.amplitude import WaveletAmplitude, wavelet_f0_rows
-from smatrix.certify import DEFAULT_TOLERANCE, certify_spin0
-from smatrix.kinematics import S0_CROSSING, phase_space
+from smatrix.certify import DEFAULT_TOLERANCE, certify_spin0, dense_check_points
+from smatrix.kinematics import S0_CROSSING
 from smatrix.result import Result
 from smatrix.wavelets import (rho_wavelet_derivative, threshold_term_derivative, unitarity_grid,
-                              wavelet_centres)
+                              wavelet_centres, xsqrt)
 
 from .objectives import check_objective, objective_and_constraints
+from .sdpb import SDPBProblem, run_sdpb, unitarity_blocks
 from .solve import failure_message as _failure_message, solve
 
 
@@ -44,24 +46,39 @@ class WaveletConfig:
     tolerance: float = DEFAULT_TOLERANCE
 
 
-def wavelet_design(centres, s_grid, uv_condition: bool, threshold: bool):
+def wavelet_design(centres, s_grid, uv_condition: bool, threshold: bool, dps: int | None = None):
     """Linear maps from reduced coefficients γ ((α0, α, β) = B γ) to Re S0 − 1, Im S0, c0, c2,
-    and B itself, in extended precision."""
+    and B itself: in extended precision, or with `dps` digits (object arrays of mpmath numbers,
+    the same formulas; centres and grid points are taken as exact binary numbers)."""
     n = centres.size
-    sig = np.asarray(centres, dtype=np.longdouble)
-    full = np.eye(n + 2, dtype=np.longdouble)
-    if uv_condition:  # α0 = 3 Σ α_σ (g → 0 at infinity does not enter)
-        full[0, 1:n + 1] = 3
-        full = full[:, 1:]
-    B = full if threshold else full[:, :-1]
-    f0 = wavelet_f0_rows(centres, s_grid) @ B / (16 * np.pi)  # f0 = rows @ γ
-    rho = phase_space(s_grid).astype(np.longdouble)[:, None]
-    re_S1 = -rho * np.imag(f0)          # Re S0 − 1 = −ϱ Im f0
-    im_S = rho * np.real(f0)            # Im S0 = ϱ Re f0
-    x0 = np.longdouble(S0_CROSSING)
-    c0 = np.concatenate([[1], 3 * rho_wavelet_derivative(sig, x0, 0), [3 * threshold_term_derivative(x0, 0)]]) @ B
-    c2 = np.concatenate([[0], rho_wavelet_derivative(sig, x0, 2) / 2, [threshold_term_derivative(x0, 2) / 2]]) @ B
+    if dps is None:
+        dtype, cast = np.longdouble, (lambda x: np.asarray(x, dtype=np.longdouble))
+    else:
+        dtype, cast = object, (lambda x: np.array([mp.mpf(float(v)) for v in np.ravel(x)], dtype=object))
+    with mp.workdps(dps or mp.mp.dps):
+        sig = cast(centres)
+        full = np.eye(n + 2, dtype=int).astype(dtype)
+        if uv_condition:  # α0 = 3 Σ α_σ (g → 0 at infinity does not enter)
+            full[0, 1:n + 1] = 3
+            full = full[:, 1:]
+        B = full if threshold else full[:, :-1]
+        s = cast(s_grid)
+        f0 = wavelet_f0_rows(sig, s) @ B / (16 * (mp.pi if dps else np.pi))  # f0 = rows @ γ
+        rho = xsqrt((s - 4) / s)[:, None]
+        re_f0, im_f0 = _parts(f0)
+        re_S1 = -rho * im_f0          # Re S0 − 1 = −ϱ Im f0
+        im_S = rho * re_f0            # Im S0 = ϱ Re f0
+        x0 = cast([S0_CROSSING])[0] if dps is None else mp.mpf(4) / 3
+        c0 = np.concatenate([[1], 3 * rho_wavelet_derivative(sig, x0, 0), [3 * threshold_term_derivative(x0, 0)]]) @ B
+        c2 = np.concatenate([[0], rho_wavelet_derivative(sig, x0, 2) / 2, [threshold_term_derivative(x0, 2) / 2]]) @ B
     return B, re_S1, im_S, c0, c2
+
+
+def _parts(z):
+    """(Re z, Im z) elementwise, for numeric or mpmath object arrays."""
+    if z.dtype == object:
+        return np.frompyfunc(lambda v: mp.mpf(v.real), 1, 1)(z), np.frompyfunc(lambda v: mp.mpf(v.imag), 1, 1)(z)
+    return np.real(z), np.imag(z)
 
 
 def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig = WaveletConfig()) -> Result:
@@ -123,3 +140,81 @@ def _base_result(objective, c0, cfg, solver):
                       certificate=None, solver=solver, seconds=time.perf_counter() - t0, config=cfg,
                       message=message)
     return make
+
+
+def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletConfig = WaveletConfig(),
+                       digits: int = 60, timeout: float = 600.0, options: dict | None = None,
+                       workdir: str | None = None) -> Result:
+    """The wavelet primal through SDPB with every matrix entry rebuilt at `digits` digits, and
+    unitarity of the result re-measured in that precision on a 4× denser grid."""
+    check_objective(objective, c0)
+    t0 = time.perf_counter()
+    cfg = {"model": "zero-ddisc", "method": "primal-wavelet", "objective": objective, "c0": c0,
+           **config.__dict__, "solver": "sdpb", "digits": digits}
+    if c0 is not None and c0 < 0:
+        return _base_result(objective, c0, cfg, "sdpb")(status="infeasible", t0=t0, message="c0 < 0 admits "
+                                                          "no unitary amplitude (sum rule (24))")
+    centres, s_grid = wavelet_centres(config.nmax), unitarity_grid(config.grid)
+    with mp.workdps(digits):
+        B, re_S1, im_S, c0_row, c2_row = wavelet_design(centres, s_grid, config.uv_condition,
+                                                        config.threshold_term, dps=digits)
+        g0, G = _affine_chart(c0_row, None if c0 is None else mp.mpf(c0))   # γ = g0 + G y
+        target = c0_row if objective == "max-c0" else (c2_row if objective == "max-c2" else -c2_row)
+        col = lambda X: np.column_stack([X @ g0, X @ G])
+        problem = SDPBProblem(objective=list(col(target[None, :])[0]),
+                              blocks=list(unitarity_blocks(col(re_S1), col(im_S))), digits=digits,
+                              meta={"wavelets": int(centres.size), "grid": int(s_grid.size)})
+    res = run_sdpb(problem, workdir=workdir, timeout=timeout, options=options)
+    with mp.workdps(digits):
+        gamma = g0 + G @ np.array(res.y, dtype=object)
+        coef = B @ gamma
+        if not config.threshold_term:
+            coef = np.concatenate([coef, [mp.mpf(0)]])
+        c0v, c2v = c0_row @ gamma, c2_row @ gamma
+        worst, worst_s, n_pts = _high_precision_violation(centres, coef, s_grid, digits)
+    amp = WaveletAmplitude(centres, np.longdouble(str(coef[0])),
+                           np.array([np.longdouble(str(v)) for v in coef[1:-1]]), np.longdouble(str(coef[-1])))
+    value = float(c0v if objective == "max-c0" else c2v)
+    cert = {"max_unitarity_violation": float(max(worst, 0)), "check_points": n_pts, "spins_checked": [0],
+            "tolerance": config.tolerance, "worst_s": worst_s, "precision_digits": digits,
+            "max_abs_coefficient": float(max(abs(v) for v in coef)), "wavelets": int(centres.size),
+            "sdpb_terminate_reason": res.terminate_reason, "sdpb_duality_gap": float(res.duality_gap),
+            "sdpb_primal_error": float(res.primal_error), "sdpb_dual_error": float(res.dual_error),
+            "sdpb_seconds": res.seconds, "sdpb_files": res.files}
+    return Result(method="primal-wavelet", model="zero-ddisc", objective=objective, c0=float(c0v), c2=float(c2v),
+                  value=value, bound_kind="primal (achieved)",
+                  status="optimal" if res.optimal else f"sdpb: {res.terminate_reason}",
+                  certified=bool(res.optimal and worst <= config.tolerance), certificate=cert, solver="sdpb",
+                  seconds=time.perf_counter() - t0, config=cfg,
+                  message="" if res.optimal else f"SDPB stopped: {res.terminate_reason}",
+                  extra={"amplitude": amp, "coefficients_mp": coef})
+
+
+def _affine_chart(c0_row, c0_fixed):
+    """γ = g0 + G y: identity without a constraint; with c0_row·γ = c̄0 the coordinate with the
+    largest |c0_row| is eliminated (exactly, in the working precision)."""
+    k = c0_row.size
+    if c0_fixed is None:
+        return np.array([mp.mpf(0)] * k, dtype=object), np.eye(k, dtype=int).astype(object)
+    j = int(np.argmax([abs(v) for v in c0_row]))
+    G = np.zeros((k, k - 1), dtype=int).astype(object)
+    others = [i for i in range(k) if i != j]
+    for col, i in enumerate(others):
+        G[i, col] = mp.mpf(1)
+        G[j, col] = -c0_row[i] / c0_row[j]
+    g0 = np.array([mp.mpf(0)] * k, dtype=object)
+    g0[j] = c0_fixed / c0_row[j]
+    return g0, G
+
+
+def _high_precision_violation(centres, coef, s_grid, digits: int):
+    """max(|S0|² − 1) of the amplitude with mpmath coefficients, at ≥ 4× the imposed points."""
+    s = dense_check_points(s_grid, 4)
+    sm = np.array([mp.mpf(float(v)) for v in s], dtype=object)
+    sig = np.array([mp.mpf(float(v)) for v in centres], dtype=object)
+    f0 = wavelet_f0_rows(sig, sm) @ coef / (16 * mp.pi)
+    rho = xsqrt((sm - 4) / sm)
+    S = 1 + 1j * rho * f0
+    viol = [abs(v) ** 2 - 1 for v in S]
+    k = int(np.argmax([float(v) for v in viol]))
+    return float(viol[k]), float(s[k]), int(s.size)

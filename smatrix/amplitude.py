@@ -14,7 +14,7 @@ from .dispersion import SpectralGrid, froissart_gribov_kernel, sum_rule_kernel
 from .kinematics import S0_CROSSING, phase_space, u_of
 from .partial_waves import project, s_matrix
 from .wavelets import (rho_wavelet, rho_wavelet_derivative, threshold_term,
-                       threshold_term_derivative)
+                       threshold_term_derivative, xlog1p, xsqrt)
 
 
 class Amplitude(ABC):
@@ -152,15 +152,18 @@ def wavelet_f0_rows(centres, s) -> np.ndarray:
 
     ∫ρ_σ dt = [−v² + 4av − 4a² log(a + v)]_{v=2}^{√s}, v = sqrt(4 − t), a = sqrt(σ − 4).
     """
-    s = np.atleast_1d(np.asarray(s)).astype(np.longdouble)
-    a = np.sqrt(np.asarray(centres, dtype=np.longdouble) - 4)[None, :]
+    s = np.atleast_1d(np.asarray(s))
+    dtype = object if (s.dtype == object or np.asarray(centres).dtype == object) else np.longdouble
+    s = s.astype(dtype)
+    sig = np.asarray(centres).astype(dtype)
+    a = xsqrt(sig - 4)[None, :]
     d = (s - 4)[:, None]
-    dv = d / (np.sqrt(s)[:, None] + 2)  # √s − 2, without cancellation
-    G = -d + 4 * a * dv - 4 * a**2 * np.log1p(dv / (a + 2))
+    dv = d / (xsqrt(s)[:, None] + 2)  # √s − 2, without cancellation
+    G = -d + 4 * a * dv - 4 * a**2 * xlog1p(dv / (a + 2))
     tiny = np.abs(d) < 1e-30
     ang = np.where(tiny, 2 * (a - 2) / (a + 2), 2 * G / np.where(tiny, 1, d))
-    rows = rho_wavelet(np.asarray(centres, dtype=np.longdouble)[None, :], s[:, None]) + ang
-    thr = threshold_term(s) + 4 / (np.sqrt(s) + 2)
+    rows = rho_wavelet(sig[None, :], s[:, None]) + ang
+    thr = threshold_term(s) + 4 / (xsqrt(s) + 2)
     return np.concatenate([np.ones((s.size, 1), dtype=rows.dtype), rows, thr[:, None]], axis=1)
 
 

@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="wavelet: drop the 1/sqrt(4−s) threshold term (only regular thresholds)")
     pr.add_argument("--elements", default="linear", choices=["linear", "spline"],
                     help="grid: piecewise-linear (default) or natural cubic-spline h = 1 − Re S0")
-    pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs"])
+    pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs", "sdpb"],
+                    help="sdpb: matrix entries rebuilt in 60 digits, run by the installed sdpb (wavelet)")
     pr.add_argument("--json", action="store_true")
 
     du = _bound_parser(sub, "dual", "rigorous dual bound of the zero-ddisc model (Chebyshev dual SDP)",
@@ -118,9 +119,15 @@ def _run_primal(a) -> dict:
         if grid < 8:
             raise CliError(f"--grid too small: {grid} unitarity points (need ≥ 8)")
         cfg = WaveletConfig(nmax=nmax, grid=grid, uv_condition=not a.no_uv_condition,
-                            threshold_term=not a.no_threshold_term, solver=a.solver)
+                            threshold_term=not a.no_threshold_term,
+                            solver="clarabel" if a.solver == "sdpb" else a.solver)
+        if a.solver == "sdpb":
+            from sdp.zero_ddisc_wavelet import solve_wavelet_sdpb
+            return solve_wavelet_sdpb(a.objective, a.c0, cfg)
         return solve_wavelet(a.objective, a.c0, cfg)
     from sdp.zero_ddisc_grid import GridConfig, solve_grid
+    if a.solver == "sdpb":
+        raise CliError("--solver sdpb is available for --method wavelet only (so far)")
     if a.nmax is not None:
         raise CliError("--nmax applies to --method wavelet only")
     nodes = 300 if a.grid is None else a.grid
@@ -221,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # bad physical input detected deeper down
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except RuntimeError as exc:  # sdpb missing/killed/timed out, unreadable output
+        if type(exc).__name__ != "SDPBError":
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except FloatingPointError as exc:  # NaN/inf from an optimiser
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import mpmath as mp
 import numpy as np
 
 MOTHER_CENTRE = 20.0 / 3.0  # image of s0 = 4/3 (8 − 4/3)
+
+# elementwise functions that also take object arrays of mpmath numbers (the high-precision path
+# rebuilds the same formulas at any number of digits)
+_MP_SQRT, _MP_LOG1P = np.frompyfunc(mp.sqrt, 1, 1), np.frompyfunc(mp.log1p, 1, 1)
+
+
+def xsqrt(x):
+    x = np.asarray(x)
+    return _MP_SQRT(x) if x.dtype == object else np.sqrt(x)
+
+
+def xlog1p(x):
+    x = np.asarray(x)
+    return _MP_LOG1P(x) if x.dtype == object else np.log1p(x)
 
 
 def sqrt_4_minus(s):
@@ -14,13 +29,14 @@ def sqrt_4_minus(s):
     s = np.asarray(s)
     if np.iscomplexobj(s):
         return np.sqrt(4 - s)
-    s = s.astype(np.result_type(s, np.float64))
-    return np.where(s <= 4, np.sqrt(np.abs(4 - s)) + 0j, -1j * np.sqrt(np.abs(s - 4)))
+    if s.dtype != object:
+        s = s.astype(np.result_type(s, np.float64))
+    return np.where(s <= 4, xsqrt(np.abs(4 - s)) + 0j, -1j * xsqrt(np.abs(s - 4)))
 
 
 def rho_wavelet(sigma, s):
     """ρ_σ(s) = (√(σ−4) − √(4−s)) / (√(σ−4) + √(4−s)), eq. (64). Broadcasts σ against s."""
-    a = np.sqrt(np.asarray(sigma) - 4.0)
+    a = xsqrt(np.asarray(sigma) - 4)
     w = sqrt_4_minus(s)
     return (a - w) / (a + w)
 
@@ -29,8 +45,8 @@ def rho_wavelet_derivative(sigma, s, n: int):
     """dⁿρ_σ/dsⁿ (n = 0..3) for real s < 4, by the chain rule through w = sqrt(4 − s):
     ρ = −1 + 2a/(a + w); used for the Taylor coefficients at the crossing point."""
     sigma = np.asarray(sigma)
-    a = np.sqrt(sigma - 4)
-    w = np.sqrt(4 - np.asarray(s, dtype=sigma.dtype))
+    a = xsqrt(sigma - 4)
+    w = xsqrt(4 - np.asarray(s, dtype=sigma.dtype))
     p = a + w
     if n == 0:
         return (a - w) / p
