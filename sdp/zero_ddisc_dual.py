@@ -172,10 +172,23 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
         bound_kind="dual (rigorous)", status=sol.status,
         certified=bool(cert["passed"]),
         certificate={**cert, "solver_objective": float(sol.value), "solver_iterations": sol.iterations,
+                     "solver_cone_margin": _cone_margin(m_ir.value, m_uv.value, qF_ir.value, w_ir.value,
+                                                        F_uv.value, ops),
                      "solver_seconds": sol.seconds, "positivity_nodes": int(ops.s_ir.size + ops.s_uv.size),
                      "w_segments": int(ops.grid.size - 1), "n_cheb": config.n_cheb},
         solver=config.solver, seconds=time.perf_counter() - t0, config=cfg,
         extra={"coef": a_val, "nu": nu_val, "mu": mu, "direction": d})
+
+
+def _cone_margin(m_ir, m_uv, qF_ir, w_ir, F_uv, ops) -> float:
+    """Smallest eigenvalue of the solver's 2×2 multipliers (54) at its own nodes, in units of the
+    local weight: λ_min of [[λ, −w/2ϱ], [−w/2ϱ, λ + F]] with 2qλ = m (≥ −solver tolerance)."""
+    lam, F = m_ir / (2 * ops.q_ir), qF_ir / ops.q_ir
+    off = w_ir / (2 * phase_space(ops.s_ir))
+    ir = lam + F / 2 - np.hypot(F / 2, off)
+    lam_uv = m_uv / (2 * ops.q_uv)
+    uv = np.minimum(lam_uv, lam_uv + F_uv)
+    return float(min(ir.min(), uv.min()))
 
 
 def certify_dual(config: DualConfig, d: DualDirection, coef: np.ndarray, nu: float) -> dict:
