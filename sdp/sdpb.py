@@ -51,7 +51,10 @@ class SDPBProblem:
 
 
 def _num(x, digits: int) -> str:
-    return mp.nstr(mp.mpf(x), digits + 5, strip_zeros=False, min_fixed=-1, max_fixed=-1)
+    """All `digits` digits of x (the conversion runs at that precision: mpmath rounds every number
+    to the working precision, which would otherwise silently be double precision)."""
+    with mp.workdps(digits + 5):
+        return mp.nstr(mp.mpf(x), digits + 5, strip_zeros=False, min_fixed=-1, max_fixed=-1)
 
 
 def write_xml(problem: SDPBProblem, path: Path) -> Path:

@@ -24,6 +24,7 @@ import mpmath as mp
 import numpy as np
 
 from smatrix.amplitude import WaveletAmplitude, wavelet_f0_rows
+from smatrix.cache import cached_arrays
 from smatrix.certify import DEFAULT_TOLERANCE, certify_spin0, dense_check_points
 from smatrix.kinematics import S0_CROSSING
 from smatrix.result import Result
@@ -142,35 +143,80 @@ def _base_result(objective, c0, cfg, solver):
     return make
 
 
+def high_precision_design(centres, s_grid, uv_condition: bool, threshold: bool, digits: int):
+    """`wavelet_design` at `digits` digits, from the disk cache when it was built before."""
+    def build():
+        parts = wavelet_design(centres, s_grid, uv_condition, threshold, dps=digits)
+        return {k: np.vectorize(lambda v: mp.nstr(v, digits + 5))(a).astype(str)
+                for k, a in zip(_DESIGN_KEYS, parts)}
+    params = {"centres": [float(c) for c in centres], "grid": [float(x) for x in s_grid],
+              "uv": uv_condition, "threshold": threshold, "digits": digits}
+    with mp.workdps(digits):
+        stored = cached_arrays("zero-ddisc-wavelet-hp", params, build)
+        return tuple(np.vectorize(mp.mpf, otypes=[object])(stored[k]) for k in _DESIGN_KEYS)
+
+
+_DESIGN_KEYS = ("B", "re_S1", "im_S", "c0", "c2")
+
+
+@dataclass
+class WaveletSDPB:
+    """The SDPB problem of the wavelet primal and the chart back to the wavelet coefficients:
+    γ = g0 + G y, (α0, α, β) = B γ."""
+
+    problem: SDPBProblem
+    B: np.ndarray
+    g0: np.ndarray
+    G: np.ndarray
+    c0_row: np.ndarray
+    c2_row: np.ndarray
+    centres: np.ndarray
+    s_grid: np.ndarray
+
+
+def wavelet_sdpb_problem(objective: str, c0: float | None, config: WaveletConfig, digits: int = 60,
+                         float64_data: bool = False) -> WaveletSDPB:
+    """`float64_data` rounds every entry to double precision before export — only to show what
+    that does (docs/sdpb.md): SDPB then solves a different problem, confidently."""
+    check_objective(objective, c0)
+    centres, s_grid = wavelet_centres(config.nmax), unitarity_grid(config.grid)
+    B, re_S1, im_S, c0_row, c2_row = high_precision_design(centres, s_grid, config.uv_condition,
+                                                           config.threshold_term, digits)
+    with mp.workdps(digits):
+        g0, G = _affine_chart(c0_row, None if c0 is None else mp.mpf(c0))   # γ = g0 + G y
+        target = c0_row if objective == "max-c0" else (c2_row if objective == "max-c2" else -c2_row)
+        col = lambda X: np.column_stack([X @ g0, X @ G])
+        rnd = np.vectorize(lambda v: mp.mpf(float(v)), otypes=[object]) if float64_data else (lambda a: a)
+        problem = SDPBProblem(objective=list(rnd(col(target[None, :])[0])),
+                              blocks=list(rnd(unitarity_blocks(col(re_S1), col(im_S)))), digits=digits,
+                              meta={"model": "zero-ddisc", "method": "primal-wavelet", "objective": objective,
+                                    "c0": c0, "nmax": config.nmax, "grid": config.grid,
+                                    "wavelets": int(centres.size)})
+    return WaveletSDPB(problem, B, g0, G, c0_row, c2_row, centres, s_grid)
+
+
 def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletConfig = WaveletConfig(),
                        digits: int = 60, timeout: float = 600.0, options: dict | None = None,
-                       workdir: str | None = None) -> Result:
+                       workdir: str | None = None, float64_data: bool = False) -> Result:
     """The wavelet primal through SDPB with every matrix entry rebuilt at `digits` digits, and
     unitarity of the result re-measured in that precision on a 4× denser grid."""
     check_objective(objective, c0)
     t0 = time.perf_counter()
     cfg = {"model": "zero-ddisc", "method": "primal-wavelet", "objective": objective, "c0": c0,
-           **config.__dict__, "solver": "sdpb", "digits": digits}
+           **config.__dict__, "solver": "sdpb", "digits": digits, "float64_data": float64_data}
     if c0 is not None and c0 < 0:
         return _base_result(objective, c0, cfg, "sdpb")(status="infeasible", t0=t0, message="c0 < 0 admits "
                                                           "no unitary amplitude (sum rule (24))")
-    centres, s_grid = wavelet_centres(config.nmax), unitarity_grid(config.grid)
+    hp = wavelet_sdpb_problem(objective, c0, config, digits, float64_data)
+    t_export = time.perf_counter() - t0
+    res = run_sdpb(hp.problem, workdir=workdir, timeout=timeout, options=options)
+    centres, s_grid = hp.centres, hp.s_grid
     with mp.workdps(digits):
-        B, re_S1, im_S, c0_row, c2_row = wavelet_design(centres, s_grid, config.uv_condition,
-                                                        config.threshold_term, dps=digits)
-        g0, G = _affine_chart(c0_row, None if c0 is None else mp.mpf(c0))   # γ = g0 + G y
-        target = c0_row if objective == "max-c0" else (c2_row if objective == "max-c2" else -c2_row)
-        col = lambda X: np.column_stack([X @ g0, X @ G])
-        problem = SDPBProblem(objective=list(col(target[None, :])[0]),
-                              blocks=list(unitarity_blocks(col(re_S1), col(im_S))), digits=digits,
-                              meta={"wavelets": int(centres.size), "grid": int(s_grid.size)})
-    res = run_sdpb(problem, workdir=workdir, timeout=timeout, options=options)
-    with mp.workdps(digits):
-        gamma = g0 + G @ np.array(res.y, dtype=object)
-        coef = B @ gamma
+        gamma = hp.g0 + hp.G @ np.array(res.y, dtype=object)
+        coef = hp.B @ gamma
         if not config.threshold_term:
             coef = np.concatenate([coef, [mp.mpf(0)]])
-        c0v, c2v = c0_row @ gamma, c2_row @ gamma
+        c0v, c2v = hp.c0_row @ gamma, hp.c2_row @ gamma
         worst, worst_s, n_pts = _high_precision_violation(centres, coef, s_grid, digits)
     amp = WaveletAmplitude(centres, np.longdouble(str(coef[0])),
                            np.array([np.longdouble(str(v)) for v in coef[1:-1]]), np.longdouble(str(coef[-1])))
@@ -180,7 +226,7 @@ def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletC
             "max_abs_coefficient": float(max(abs(v) for v in coef)), "wavelets": int(centres.size),
             "sdpb_terminate_reason": res.terminate_reason, "sdpb_duality_gap": float(res.duality_gap),
             "sdpb_primal_error": float(res.primal_error), "sdpb_dual_error": float(res.dual_error),
-            "sdpb_seconds": res.seconds, "sdpb_files": res.files}
+            "sdpb_seconds": res.seconds, "export_seconds": t_export, "sdpb_files": res.files}
     return Result(method="primal-wavelet", model="zero-ddisc", objective=objective, c0=float(c0v), c2=float(c2v),
                   value=value, bound_kind="primal (achieved)",
                   status="optimal" if res.optimal else f"sdpb: {res.terminate_reason}",
@@ -218,3 +264,33 @@ def _high_precision_violation(centres, coef, s_grid, digits: int):
     viol = [abs(v) ** 2 - 1 for v in S]
     k = int(np.argmax([float(v) for v in viol]))
     return float(viol[k]), float(s[k]), int(s.size)
+
+
+def export_wavelet_sdpb(objective: str, c0: float | None, config: WaveletConfig, out_dir: str,
+                        digits: int = 60, formats=("xml", "json")) -> dict:
+    """Write the SDPB input (XML for SDPB 1.0 / pvm2sdp / pmp2sdp, JSON PMP for SDPB ≥ 2.7) and
+    chart.json, which maps SDPB's y back to the wavelet coefficients, for runs elsewhere."""
+    import json
+    from pathlib import Path
+
+    from .sdpb import write_json_pmp, write_xml
+    hp = wavelet_sdpb_problem(objective, c0, config, digits)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {}
+    if "xml" in formats:
+        files["xml"] = str(write_xml(hp.problem, out / "problem.xml"))
+    if "json" in formats:
+        files["json"] = str(write_json_pmp(hp.problem, out / "problem.json"))
+    def text(a):
+        with mp.workdps(digits + 5):
+            return np.vectorize(lambda v: mp.nstr(v, digits + 5))(a).astype(str).tolist()
+    chart = {"meta": hp.problem.meta, "digits": digits,
+             "mapping": "gamma = g0 + G y; (alpha0, alpha_sigma..., beta) = B gamma; "
+                        "c0 = c0_row . gamma, c2 = c2_row . gamma",
+             "centres": [float(c) for c in hp.centres], "unitarity_grid": [float(x) for x in hp.s_grid],
+             "g0": text(hp.g0), "G": text(hp.G), "B": text(hp.B),
+             "c0_row": text(hp.c0_row), "c2_row": text(hp.c2_row)}
+    files["chart"] = str(out / "chart.json")
+    Path(files["chart"]).write_text(json.dumps(chart))
+    return {"files": files, "variables": hp.problem.variables, "blocks": len(hp.problem.blocks)}

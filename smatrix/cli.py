@@ -96,6 +96,17 @@ def build_parser() -> argparse.ArgumentParser:
     nn.add_argument("--init", default=None, help="hot start from this checkpoint")
     nn.add_argument("--json", action="store_true")
 
+    sd = sub.add_parser("sdpb", help="SDPB files for runs elsewhere (clusters, SDPB 2.x/3.x)")
+    sds = sd.add_subparsers(dest="sdpb_command", parser_class=_Parser, required=True)
+    ex = _bound_parser(sds, "export", "write the wavelet primal as SDPB input (60-digit entries)",
+                       "max-c0 | min-c2 | max-c2")
+    ex.add_argument("--nmax", type=int, default=12)
+    ex.add_argument("--grid", type=int, default=300)
+    ex.add_argument("--digits", type=int, default=60, help="digits of the matrix entries (≥ 30)")
+    ex.add_argument("--format", default="both", choices=["xml", "json", "both"])
+    ex.add_argument("--out", required=True, help="directory for problem.xml / problem.json / chart.json")
+    ex.add_argument("--json", action="store_true")
+
     sc = sub.add_parser("scan", help="small primal scan of the (c0, c2) region: table (+ plot with --plot)")
     sc.add_argument("--slices", type=int, default=5)
     sc.add_argument("--nmax", type=int, default=12)
@@ -147,6 +158,25 @@ def _run_nn_dual(a) -> dict:
     cfg = NNDualConfig(cutoff=a.cutoff, epochs=a.epochs, lr=a.lr, lbfgs_steps=a.lbfgs, sum_rule=a.sum_rule,
                        seed=a.seed)
     return train_dual(a.objective, a.c0, cfg, init=a.init, checkpoint=a.checkpoint, progress=not a.json)
+
+
+def _run_sdpb_export(a) -> int:
+    from sdp.objectives import check_objective
+    from sdp.zero_ddisc_wavelet import WaveletConfig, export_wavelet_sdpb
+    check_objective(a.objective, a.c0)
+    if a.nmax < 1 or a.grid < 8 or a.digits < 30:
+        raise CliError("need --nmax ≥ 1, --grid ≥ 8 and --digits ≥ 30")
+    formats = ("xml", "json") if a.format == "both" else (a.format,)
+    info = export_wavelet_sdpb(a.objective, a.c0, WaveletConfig(nmax=a.nmax, grid=a.grid), a.out, a.digits, formats)
+    if a.json:
+        print(json.dumps(info))
+    else:
+        print(f"SDPB input for {a.objective} (Nmax {a.nmax}, {a.grid} points, {a.digits} digits): "
+              f"{info['variables']} variables, {info['blocks']} 2×2 blocks")
+        for kind, path in info["files"].items():
+            print(f"  {kind:5s} {path}")
+        print("  run: sdpb -s problem.xml --precision=256 --noFinalCheckpoint  (fresh -c path each run)")
+    return 0
 
 
 def _run_dual(a) -> dict:
@@ -225,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"infeasible: {res.message}", file=sys.stderr)
                 return EXIT_INFEASIBLE
             return 0 if res.value is not None else EXIT_FAILED
+        if a.command == "sdpb":
+            return _run_sdpb_export(a)
         if a.command == "scan":
             from crosscheck.scan import run_scan
             return run_scan(a.slices, a.nmax, a.grid, a.plot, a.json)

@@ -74,3 +74,40 @@ def test_json_pmp_writer(tmp_path):
 def test_cli_sdpb_only_for_the_wavelet_method(capsys):
     assert main(["primal", "--method", "grid", "--solver", "sdpb"]) == 2
     assert "wavelet" in capsys.readouterr().err
+
+
+@needs_sdpb
+def test_exported_files_run_elsewhere_and_map_back(tmp_path):
+    """`smatrix sdpb export` writes files that a plain sdpb run solves; chart.json maps y back to
+    the wavelet coefficients, whose c0 is the SDPB objective."""
+    import json
+    import subprocess
+    assert main(["sdpb", "export", "--nmax", "4", "--grid", "60", "--out", str(tmp_path)]) == 0
+    subprocess.run(["sdpb", "-s", str(tmp_path / "problem.xml"), "-c", str(tmp_path / "x.ck"),
+                    "--noFinalCheckpoint", "--precision=256", "--maxThreads=2",
+                    "--initialMatrixScalePrimal=1e3", "--initialMatrixScaleDual=1e3"],
+                   check=True, capture_output=True, timeout=300)
+    out = parse_out((tmp_path / "problem.out").read_text())
+    chart = json.loads((tmp_path / "chart.json").read_text())
+    with mp.workdps(60):
+        G = np.array([[mp.mpf(v) for v in row] for row in chart["G"]], dtype=object)
+        gamma = np.array([mp.mpf(v) for v in chart["g0"]], dtype=object) + G @ np.array(out["y"], dtype=object)
+        c0 = np.array([mp.mpf(v) for v in chart["c0_row"]], dtype=object) @ gamma
+        assert abs(c0 - out["primal_objective"]) < mp.mpf("1e-20")
+    assert float(c0) == pytest.approx(solve_wavelet("max-c0", None, SMALL).value, rel=1e-8)
+    assert json.loads((tmp_path / "problem.json").read_text())["objective"]
+
+
+@needs_sdpb
+def test_float64_data_would_mislead_but_the_export_does_not(tmp_path):
+    """Nmax = 12: the wavelet coefficients reach ~1e18, so rounding the SDP data to double
+    precision changes the answer in the 4th digit, while 60- and 80-digit data agree to 1e-10."""
+    cfg = WaveletConfig(nmax=12, grid=300)
+    d60 = solve_wavelet_sdpb("max-c0", None, cfg, digits=60, workdir=str(tmp_path))
+    d80 = solve_wavelet_sdpb("max-c0", None, cfg, digits=80, workdir=str(tmp_path))
+    f64 = solve_wavelet_sdpb("max-c0", None, cfg, digits=60, workdir=str(tmp_path), float64_data=True)
+    assert d60.status == d80.status == "optimal"
+    assert d80.value == pytest.approx(d60.value, rel=1e-10)
+    assert abs(f64.value - d60.value) / d60.value > 1e-5
+    assert d60.certificate["max_abs_coefficient"] > 1e15
+    assert not d60.certified            # 300 points do not resolve the resonance: reported as such
