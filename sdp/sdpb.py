@@ -137,7 +137,12 @@ def run_sdpb(problem: SDPBProblem, workdir: str | Path | None = None, timeout: f
     if exe is None:
         raise SDPBError(f"`{executable}` not found on PATH: install SDPB (Debian: apt-get install -y sdpb) "
                         "or use `smatrix sdpb export` and run it elsewhere")
-    work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="smatrix-sdpb-"))
+    if workdir is None:  # files are kept only where the caller asks for them
+        with tempfile.TemporaryDirectory(prefix="smatrix-sdpb-") as tmp:
+            res = run_sdpb(problem, tmp, timeout, options, executable)
+        res.files = {k: f"{v} (temporary, removed)" for k, v in res.files.items()}
+        return res
+    work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
     stamp = f"{int(time.time() * 1e6)}"
     xml = write_xml(problem, work / f"problem-{stamp}.xml")
