@@ -29,7 +29,7 @@ from .solve import failure_message as _failure_message, solve
 
 @dataclass(frozen=True)
 class GridConfig:
-    nodes: int = 300
+    nodes: int = 250          # 0.9 s per point on 2 cores (docs/convergence.md timing table)
     s_switch: float = 1e4
     s_max: float = 1e12
     per_segment: int = 2

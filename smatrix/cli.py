@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
     pr.add_argument("--nmax", type=int, default=None, help="wavelet centres Σ(Nmax) (wavelet; default 12)")
     pr.add_argument("--grid", type=int, default=None,
-                    help="unitarity grid points (wavelet; default 300) or spectral nodes (grid; default 300)")
+                    help="unitarity grid points (wavelet; default 300) or spectral nodes (grid; default 250)")
     pr.add_argument("--no-uv-condition", action="store_true",
                     help="wavelet: do not impose T(∞) = 0 (shows the UV–IR subtlety of P1 §4.3)")
     pr.add_argument("--no-threshold-term", action="store_true",
@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scan", help="small primal scan of the (c0, c2) region: table (+ plot with --plot)")
     sc.add_argument("--slices", type=int, default=5)
     sc.add_argument("--nmax", type=int, default=12)
-    sc.add_argument("--grid", type=int, default=300)
+    sc.add_argument("--grid", type=int, default=250, help="spectral nodes of the grid primal")
     sc.add_argument("--plot", default=None, help="write the almond to this PNG")
     sc.add_argument("--json", action="store_true")
     return p
@@ -144,7 +144,7 @@ def _run_primal(a) -> dict:
         raise CliError("--solver sdpb is available for --method wavelet only (so far)")
     if a.nmax is not None:
         raise CliError("--nmax applies to --method wavelet only")
-    nodes = 300 if a.grid is None else a.grid
+    nodes = GridConfig().nodes if a.grid is None else a.grid
     if nodes < 8:
         raise CliError(f"--grid too small: {nodes} spectral nodes (need ≥ 8)")
     if a.refine < 1:
