@@ -41,7 +41,7 @@ _NEAR = 1.5       # Cauchy part in closed form on segments with |s − mid| ≤ 
 _CHUNK = 256
 
 
-def theta_of_s(s, centre: float = MOTHER_CENTRE):
+def theta_of_s(s, centre: float = MOTHER_CENTRE) -> np.ndarray:
     """Wavelet angle θ(s) = 2 arctan sqrt((s − 4)/(s* − 4)) (inverse of eq. 91); θ(∞) = π."""
     return 2.0 * np.arctan(np.sqrt((np.asarray(s, dtype=float) - 4.0) / (centre - 4.0)))
 
@@ -168,19 +168,19 @@ def dual_grid(cutoff: float, segments: int, max_ratio: float = 1.15) -> DualGrid
     return DualGrid(np.concatenate(pieces))
 
 
-def auxiliary_F(s, G, nu: float, mu: float):
+def auxiliary_F(s, G, nu: float, mu: float) -> np.ndarray:
     """F(s) of eq. (80) from G(s) (any array shape, numpy or cvxpy-compatible for G)."""
     return (16 * np.pi / phase_space(s)) * ((3 * nu / np.pi) / (s - S0_CROSSING)
                                              + (mu / np.pi) / (s - S0_CROSSING) ** 3 + G)
 
 
-def dual_integrand_ir(F, w, s):
+def dual_integrand_ir(F, w, s) -> np.ndarray:
     """2λ* = sqrt(F² + w²/ϱ²) − F on [4, Λ] (eqs. 46–47)."""
     r = w / phase_space(s)
     return np.hypot(F, r) - F
 
 
-def dual_integrand_uv(F):
+def dual_integrand_uv(F) -> np.ndarray:
     """2λ* = 2 max(0, −F) above Λ."""
     return 2.0 * np.maximum(0.0, -F)
 
@@ -240,7 +240,7 @@ class DualQuadrature:
     K_uv: np.ndarray        # G(s_uv) = K_uv @ w_nodes
 
 
-def quadrature_nodes(grid: DualGrid, uv_segments: int, s_max: float, q: int):
+def quadrature_nodes(grid: DualGrid, uv_segments: int, s_max: float, q: int) -> tuple[np.ndarray, ...]:
     """Gauss–Legendre nodes/weights: q per w-segment on [4, Λ] in the wavelet angle θ, and q per
     segment of a geometric grid in s − Λ on [Λ, s_max]."""
     g, gw = np.polynomial.legendre.leggauss(q)
