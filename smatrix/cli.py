@@ -96,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     nn.add_argument("--init", default=None, help="hot start from this checkpoint")
     nn.add_argument("--json", action="store_true")
 
+    bl = sub.add_parser("baseline", help="classical iterations for elastic unitarity at fixed c0 (P1 §7)")
+    bl.add_argument("--method", required=True, choices=["fixed-point", "newton"])
+    bl.add_argument("--c0", type=_number, required=True)
+    bl.add_argument("--grid", type=int, default=250, help="spectral nodes (default 250)")
+    bl.add_argument("--max-iter", type=int, default=300)
+    bl.add_argument("--continuation", action="store_true",
+                    help="newton: reach c0 in steps of π, hot-starting each solve")
+    bl.add_argument("--json", action="store_true")
+
     sd = sub.add_parser("sdpb", help="SDPB files for runs elsewhere (clusters, SDPB 2.x/3.x)")
     sds = sd.add_subparsers(dest="sdpb_command", parser_class=_Parser, required=True)
     ex = _bound_parser(sds, "export", "write the wavelet primal as SDPB input (60-digit entries)",
@@ -158,6 +167,17 @@ def _run_nn_dual(a) -> dict:
     cfg = NNDualConfig(cutoff=a.cutoff, epochs=a.epochs, lr=a.lr, lbfgs_steps=a.lbfgs, sum_rule=a.sum_rule,
                        seed=a.seed)
     return train_dual(a.objective, a.c0, cfg, init=a.init, checkpoint=a.checkpoint, progress=not a.json)
+
+
+def _run_baseline(a):
+    from .elastic import baseline_result
+    if not math.isfinite(a.c0) or a.c0 < 0:
+        raise CliError(f"--c0 must be a finite number ≥ 0, got {a.c0}")
+    if a.grid < 8 or a.max_iter < 1:
+        raise CliError("need --grid ≥ 8 and --max-iter ≥ 1")
+    if a.continuation and a.method != "newton":
+        raise CliError("--continuation applies to --method newton")
+    return baseline_result(a.method, a.c0, a.grid, a.max_iter, a.continuation)
 
 
 def _run_sdpb_export(a) -> int:
@@ -255,6 +275,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"infeasible: {res.message}", file=sys.stderr)
                 return EXIT_INFEASIBLE
             return 0 if res.value is not None else EXIT_FAILED
+        if a.command == "baseline":
+            res = _run_baseline(a)
+            _print_result(res, a.json)
+            return 0 if res.status == "converged" else EXIT_FAILED
         if a.command == "sdpb":
             return _run_sdpb_export(a)
         if a.command == "scan":
