@@ -123,3 +123,12 @@ def test_high_precision_wavelet_reaches_the_converged_max_c0():
     r = solve_wavelet_sdpb("max-c0", None, WaveletConfig(nmax=16, grid=600), digits=80,
                            options={"precision": 320, "maxIterations": 2000})
     assert r.status == "optimal" and r.value <= bound and (bound - r.value) / bound < 1e-4
+
+
+def test_killed_sdpb_is_a_clear_error(tmp_path):
+    """An sdpb that dies (here: kills itself with SIGKILL) gives SDPBError, no stale result."""
+    fake = tmp_path / "sdpb-killed"
+    fake.write_text("#!/bin/sh\nkill -9 $$\n")
+    fake.chmod(0o755)
+    with pytest.raises(SDPBError, match="SDPB failed"):
+        run_sdpb(_toy(), workdir=tmp_path, executable=str(fake))
