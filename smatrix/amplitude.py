@@ -78,8 +78,10 @@ class SpectralAmplitude(Amplitude):
         return self._c0 + self._F(s) + self._F(t) + self._F(u_of(s, t)) - 3.0 * self._subtraction / np.pi
 
     def f0(self, s):
-        # eq. (16): f0 = c0/16π + (1/16π²)∫ρ [1/(s'−s) − 3/(s'−4/3) + K(s,s')] (s + i0)
-        s = np.atleast_1d(np.asarray(s, dtype=float))
+        # eq. (16): f0 = c0/16π + (1/16π²)∫ρ [1/(s'−s) − 3/(s'−4/3) + K(s,s')] (s + i0);
+        # complex s: the same integrals off the axis (physical sheet)
+        s = np.atleast_1d(np.asarray(s))
+        s = s if np.iscomplexobj(s) else s.astype(float)
         K = self.grid.smooth_matrix(froissart_gribov_kernel, s) @ self.h_nodes
         C = self.grid.cauchy_matrix(s) @ self.h_nodes
         return self._c0 / (16 * np.pi) + (C - 3.0 * self._subtraction + K) / (16 * np.pi**2)

@@ -12,6 +12,10 @@ def u_of(s, t):
 
 
 def phase_space(s):
-    """ϱ(s) = sqrt((s − 4)/s), P1 eq. (9); real for s ≥ 4."""
-    s = np.asarray(s, dtype=float)
+    """ϱ(s) = sqrt((s − 4)/s), P1 eq. (9); real for s ≥ 4. Complex s: the principal branch, the
+    continuation of the upper lip into the upper half plane (i·sqrt((4 − s)/s) above 0 < s < 4)."""
+    s = np.asarray(s)
+    if np.iscomplexobj(s):
+        return np.sqrt((s - 4.0) / s)
+    s = s.astype(float)
     return np.sqrt((s - 4.0) / s)
