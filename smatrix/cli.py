@@ -52,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="smatrix", description="S-matrix bootstrap of identical massive scalars in 4d")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
 
-    pr = sub.add_parser("primal", help="primal bound (achieved amplitude) of the zero-ddisc model")
-    pr.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc"])
+    pr = sub.add_parser("primal", help="primal bound (achieved amplitude): zero-ddisc or full model")
+    pr.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc", "full"],
+                    help="full: ρ-wavelet double products with spins (P2 App. B); wavelet method only")
     pr.add_argument("--method", default="wavelet", choices=["wavelet", "grid"])
     pr.add_argument("--objective", default="max-c0", help="max-c0 | min-c2 | max-c2")
     pr.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
@@ -69,6 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--refine", type=int, default=1,
                     help="grid: split the segments between s = 5.6 and 10⁴ into this many (converged max c0: "
                          "--elements spline --refine 16, ~2200 nodes, minutes)")
+    pr.add_argument("--jmax", type=int, default=16, help="full: unitarity imposed for even J ≤ JMAX (default 16)")
+    pr.add_argument("--inelasticity", default=None, metavar="FILE",
+                    help="η_J(s) profile (JSON/NPZ, docs/inelasticity.md): impose |S_J|² ≤ 1 − η_J")
+    pr.add_argument("--jmin", type=int, default=None,
+                    help="full: η_J imposed for J ≤ JMIN (default: every spin in the file)")
+    pr.add_argument("--eta-extend", default="error", choices=["error", "zero", "hold"],
+                    help="η outside the file's s range: error (default), zero, or hold the end value")
+    pr.add_argument("--svd-cutoff", type=float, default=None,
+                    help="full: keep directions above this relative singular value (default: the ladder "
+                         "1e-9, 1e-8, 1e-7 until the amplitude is certified)")
     pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs", "sdpb"],
                     help="sdpb: matrix entries rebuilt in 60 digits, run by the installed sdpb (wavelet)")
     pr.add_argument("--json", action="store_true")
@@ -133,6 +144,12 @@ def _run_primal(a) -> dict:
         raise CliError("--c0 is fixed only for min-c2/max-c2; max-c0 leaves c0 free")
     if a.objective != "max-c0" and a.c0 is None:
         raise CliError(f"objective {a.objective} needs --c0 (e.g. --c0 28pi)")
+    if a.model == "full":
+        return _run_primal_full(a)
+    if a.svd_cutoff is not None or a.jmin is not None or a.jmax != 16:
+        raise CliError("--svd-cutoff, --jmin and --jmax apply to --model full")
+    if a.inelasticity is not None:
+        raise CliError("--inelasticity is available for --model full (zero-ddisc injection: not yet)")
     if a.method == "wavelet":
         from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
         nmax = 12 if a.nmax is None else a.nmax
@@ -160,6 +177,23 @@ def _run_primal(a) -> dict:
         raise CliError(f"--refine must be ≥ 1, got {a.refine}")
     return solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, spline=a.elements == "spline",
                                                     refine=a.refine, solver=a.solver))
+
+
+def _run_primal_full(a):
+    from sdp.full_wavelet import FullConfig, solve_full
+    if a.method != "wavelet":
+        raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")
+    if a.solver not in ("clarabel", "scs"):
+        raise CliError("--model full runs with --solver clarabel or scs (SDPB export of the full model: not yet)")
+    jmin = a.jmin
+    if a.inelasticity is not None and jmin is None:
+        from .inelasticity import load_profile
+        jmin = max(J for J in load_profile(a.inelasticity).spins if J <= a.jmax)
+    cfg = FullConfig(nmax=8 if a.nmax is None else a.nmax, jmax=a.jmax, grid=300 if a.grid is None else a.grid,
+                     threshold_term=not a.no_threshold_term, uv_condition=not a.no_uv_condition,
+                     solver=a.solver, jmin=-1 if jmin is None else jmin, inelasticity=a.inelasticity,
+                     eta_extend=a.eta_extend, **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
+    return solve_full(a.objective, a.c0, cfg)
 
 
 def _run_nn_dual(a) -> dict:
@@ -252,8 +286,15 @@ def _print_result(res, as_json: bool) -> None:
         print(f"  value       : {res.value:.10g}")
         print(f"  c0          : {res.c0:.10g}  (c0/π = {res.c0 / math.pi:.8g}, c0/32π = {res.c0 / (32 * math.pi):.8g})")
         print(f"  c2          : {res.c2:.10g}")
-        print(f"  certified   : {res.certified}  (max |S0|²−1 = {cert.get('max_unitarity_violation', float('nan')):.2e}"
-              f" on {cert.get('check_points')} points, tolerance {cert.get('tolerance')})")
+        spins = cert.get("spins_checked") or [0]
+        wave = "S0" if spins == [0] else f"S_J (J = 0…{max(spins)})"
+        print(f"  certified   : {res.certified}  (max |{wave}|²−1{'+η' if res.config.get('inelasticity') else ''} = "
+              f"{cert.get('max_unitarity_violation', float('nan')):.2e} on {cert.get('check_points')} points, "
+              f"tolerance {cert.get('tolerance')})")
+        if res.model == "full":
+            print(f"  ansatz      : Nmax {res.config['nmax']}: {cert.get('ansatz_size')} terms "
+                  f"({cert.get('wavelets')} wavelets, {cert.get('pairs')} pairs), rank kept {cert.get('rank_kept')}, "
+                  f"J ≤ {res.config['jmax']} on {res.config['grid']} points")
     print(f"  seconds     : {res.seconds:.3f}")
 
 
