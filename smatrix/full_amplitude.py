@@ -149,7 +149,7 @@ def partial_wave_rows(basis: FullBasis, s, spins, chunk: int = 48) -> np.ndarray
         for k, J in enumerate(spins):
             wP = (w * eval_legendre(J, z))[..., None]
             I = np.einsum("mqi->mi", wP * (Rt + Ru))
-            K = np.matmul(np.swapaxes(Rt * wP, 1, 2), Ru)
+            K = np.matmul(np.ascontiguousarray(np.swapaxes(Rt * wP, 1, 2)), Ru)  # BLAS needs contiguous
             K = K + np.swapaxes(K, 1, 2)  # ∫_0^1 P_J [ρ_σ(t)ρ_τ(u) + ρ_σ(u)ρ_τ(t)]
             delta = 1.0 if J == 0 else 0.0
             rows = out[k, start:start + chunk]
@@ -170,7 +170,12 @@ def cached_partial_wave_rows(basis: FullBasis, s, spins) -> np.ndarray:
 
 
 class FullAmplitude:
-    """A full-model amplitude: `basis` and its coefficients (extended precision, they can be large)."""
+    """A full-model amplitude: `basis` and its coefficients (they can be large).
+
+    Partial waves are computed by evaluating T(s, t) itself on the angular rule, not through the
+    basis rows the SDP used: the certificate is a second, independent evaluation. With the pair
+    coefficients as a symmetric matrix M (M_ii = α_ii, M_ij = α_ij/2), the double products are
+    Σ_{x≠y} ρ(x)ᵀ M ρ(y) = (Σ_x ρ(x))ᵀ M (Σ_y ρ(y)) − Σ_x ρ(x)ᵀ M ρ(x), O(n²) per point."""
 
     model = "full"
 
@@ -179,25 +184,49 @@ class FullAmplitude:
         self.coefficients = np.asarray(coefficients, dtype=np.longdouble)
         if self.coefficients.shape != (basis.size,):
             raise ValueError(f"{basis.size} coefficients expected, got {self.coefficients.shape}")
+        sl, c = basis.slices(), self.coefficients.astype(float)
+        i, j = basis.pairs.T
+        M = np.zeros((basis.centres.size,) * 2)
+        M[i, j] += np.where(i == j, 1.0, 0.5) * c[sl["pairs"]]
+        M[j, i] += np.where(i == j, 0.0, 0.5) * c[sl["pairs"]]
+        self._M, self._single = M, c[sl["singles"]]
+        self._const, self._thr = c[0], (c[1] if basis.threshold else 0.0)
+
+    def _T_channels(self, rs, rt, ru, gsum):
+        """T from the wavelet values of the three channels (..., n) and g(s) + g(t) + g(u)."""
+        P = rs + rt + ru
+        quad = lambda x, y: np.einsum("...i,ij,...j->...", x, self._M, y)
+        pairs = quad(P, P) - quad(rs, rs) - quad(rt, rt) - quad(ru, ru)
+        return self._const + self._thr * gsum + P @ self._single + pairs
 
     def T(self, s, t) -> np.ndarray:
         """T(s, t) by direct summation (real s > 4 on the upper lip; t, u below threshold real)."""
         s, t = np.broadcast_arrays(np.asarray(s, dtype=float), np.asarray(t, dtype=float))
         chan = [np.ravel(x) for x in (s, t, u_of(s, t))]
-        sig = self.basis.centres[:, None]
-        R = [rho_wavelet(sig, x[None, :]) for x in chan]  # (n, points) per channel
-        sl, c = self.basis.slices(), self.coefficients.astype(float)
-        total = c[0] + c[sl["singles"]] @ (R[0] + R[1] + R[2])
-        if self.basis.threshold:
-            total = total + c[1] * sum(threshold_term(x) for x in chan)
-        i, j = self.basis.pairs.T
-        for x, y in ((0, 1), (1, 0), (0, 2), (2, 0), (1, 2), (2, 1)):
-            total = total + c[sl["pairs"]] @ (R[x][i] * R[y][j])
-        return np.asarray(total).reshape(s.shape)
+        R = [rho_wavelet(self.basis.centres[None, :], x[:, None]) for x in chan]
+        g = sum(threshold_term(x) for x in chan)
+        return np.asarray(self._T_channels(*R, g)).reshape(s.shape)
+
+    def partial_waves(self, s, spins, chunk: int = 64) -> np.ndarray:
+        """f_J(s) (len(spins), m) = (1/16π) ∫_0^1 P_J(z) T(s, t(z)) dz for even J (T(s,t) = T(s,u))."""
+        s = np.atleast_1d(np.asarray(s, dtype=float))
+        spins = list(spins)
+        out = np.empty((len(spins), s.size), dtype=complex)
+        for start in range(0, s.size, chunk):
+            sc = s[start:start + chunk]
+            z, w = angular_rule(sc)
+            t = -0.5 * (sc[:, None] - 4.0) * (1 - z)
+            u = 4.0 - sc[:, None] - t
+            c = self.basis.centres
+            rs = np.broadcast_to(rho_wavelet(c[None, :], sc[:, None])[:, None, :], t.shape + c.shape)
+            T = self._T_channels(rs, rho_wavelet(c, t[..., None]).real, rho_wavelet(c, u[..., None]).real,
+                                 threshold_term(sc)[:, None] + threshold_term(t).real + threshold_term(u).real)
+            for k, J in enumerate(spins):
+                out[k, start:start + chunk] = np.sum(w * eval_legendre(J, z) * T, axis=1) / (16 * np.pi)
+        return out
 
     def f(self, J: int, s) -> np.ndarray:
-        rows = partial_wave_rows(self.basis, s, [J])[0]
-        return (rows.astype(np.clongdouble) @ self.coefficients).astype(complex) / (32 * np.pi)
+        return self.partial_waves(s, [J])[0]
 
     def S(self, J: int, s) -> np.ndarray:
         return 1.0 + 1j * phase_space(s) * self.f(J, s)

@@ -123,3 +123,13 @@ def load_profile(path: str | Path, extend: str = "error") -> InelasticityProfile
     except ValueError:
         raise BadInput(f"inelasticity file {path}: spins must be integers, got {list(data['eta'])}") from None
     return InelasticityProfile(data["s"], eta, data.get("meta", {}), extend)
+
+
+def demo_profile(spins=(0, 2, 4, 6), n: int = 600) -> InelasticityProfile:
+    """A synthetic profile for demonstrations and tests (not physics input): η_J(s) =
+    4 e^{−J/2} (1 − y)^{2+J} y², y = 16/s: zero below the four-particle threshold s = 16, opening
+    more slowly for higher spins, peak η0 = 1/4 at s = 32, decaying like s^{−2}; on s − 4 ∈ [1e-13, 1e17]."""
+    s = np.geomspace(4 + 1e-13, 1e17, n)
+    y = np.where(s > 16, 16 / s, 1.0)
+    return InelasticityProfile(s, {J: 4 * np.exp(-J / 2) * (1 - y) ** (2 + J) * y**2 for J in spins},
+                               {"source": "demo_profile"})

@@ -12,7 +12,7 @@ from sdp.full_wavelet import FullConfig, solve_full
 from smatrix.cli import main
 from smatrix.errors import BadInput
 from smatrix.full_amplitude import FullAmplitude, FullBasis, partial_wave_rows, threshold_projection
-from smatrix.inelasticity import InelasticityProfile, load_profile
+from smatrix.inelasticity import InelasticityProfile, demo_profile, load_profile
 from smatrix.wavelets import rho_wavelet
 
 C0MAX_PUBLISHED = 2.661336 * 32 * math.pi
@@ -131,11 +131,7 @@ def test_certificate_catches_precision_artefact():
 
 
 def _profile(tmp_path, spins=(0, 2, 4, 6), name="eta.json"):
-    s = np.geomspace(4 + 1e-13, 1e17, 600)
-    y = np.where(s > 16, 16 / s, 1.0)
-    shape = 4 * (1 - y) ** 2 * y**2  # zero below s = 16, peak 0.25 at s = 32, decays like s^{-2}
-    prof = InelasticityProfile(s, {J: np.exp(-J / 2) * shape for J in spins}, {"test": "synthetic"})
-    return prof.save(tmp_path / name)
+    return demo_profile(spins).save(tmp_path / name)
 
 
 def test_injected_inelasticity_lowers_max_c0_and_raises_min_c2_monotonically(tmp_path):
