@@ -28,7 +28,7 @@ from smatrix.result import Result, config_hash
 from smatrix.wavelets import unitarity_grid
 
 from .objectives import check_objective
-from .reduced_socp import solve_reduced_socp
+from .reduced_socp import solve_reduced_sdpb, solve_reduced_socp
 from .solve import failure_message
 
 CHECK_EXTRA_SPINS = 4
@@ -115,18 +115,16 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
 
     if c0 is not None and c0 < 0:
         return result("infeasible", message="c0 < 0 admits no unitary amplitude")
-    B = _design(basis, config.uv_condition)
-    rows = cached_partial_wave_rows(basis, s_grid, spins) / (32 * np.pi)  # f_J = rows · α
-    rho = np.broadcast_to(phase_space(s_grid)[None, :], eta.shape).ravel()
-    keep = significant_rows(rows.reshape(-1, basis.size), eta.ravel())
-    rows = rows.reshape(-1, basis.size)[keep] @ B
-    re_S1 = -rho[keep, None] * rows.imag   # Re S_J − 1 = −ϱ Im f_J
-    im_S = rho[keep, None] * rows.real     # Im S_J = ϱ Re f_J
-    taylor = basis.taylor_rows()
+    rows_ = _reduced_rows(basis, s_grid, spins, eta, config.uv_condition)
+    B, keep, re_S1, im_S, taylor = rows_["B"], rows_["keep"], rows_["re_S1"], rows_["im_S"], rows_["taylor"]
     attempts, best = [], None
     for cutoff in (SVD_LADDER if config.svd_cutoff is None else (config.svd_cutoff,)):
-        red = solve_reduced_socp(re_S1, im_S, eta.ravel()[keep], taylor["c0"] @ B, taylor["c2"] @ B,
-                                 objective, c0, config.solver, cutoff)
+        if config.solver == "sdpb":
+            red = solve_reduced_sdpb(re_S1, im_S, eta.ravel()[keep], taylor["c0"], taylor["c2"],
+                                     objective, c0, cutoff)
+        else:
+            red = solve_reduced_socp(re_S1, im_S, eta.ravel()[keep], taylor["c0"], taylor["c2"],
+                                     objective, c0, config.solver, cutoff)
         if red.gamma is None:
             attempts.append({"svd_cutoff": cutoff, "status": red.solve.status})
             continue
@@ -149,11 +147,25 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
                  "uv_residual_T_inf": float(basis.infinity_row() @ coef.astype(float)),
                  "solver_status": red.solve.status, "solver_iterations": red.solve.iterations,
                  "solver_seconds": red.solve.seconds, "objective_in_solver": float(red.solve.value),
-                 "attempts": attempts})
+                 "attempts": attempts, **({"sdpb": red.sdpb} if red.sdpb else {})})
     passed = cert.pop("passed")
     msg = _status_note(cert, red.solve.status, config)
     return result(red.solve.status, value=_value(objective, amp), amp=amp,
                   cert=cert, certified=passed, message=msg, extra={"amplitude": amp})
+
+
+def _reduced_rows(basis: FullBasis, s_grid, spins, eta, uv_condition: bool) -> dict:
+    """Re S_J − 1 and Im S_J on the grid as rows on γ (α = B γ), the significant (J, s) rows only,
+    and the c0, c2 rows on γ."""
+    B = _design(basis, uv_condition)
+    rows = cached_partial_wave_rows(basis, s_grid, spins) / (32 * np.pi)  # f_J = rows · α
+    rho = np.broadcast_to(phase_space(s_grid)[None, :], eta.shape).ravel()
+    keep = significant_rows(rows.reshape(-1, basis.size), eta.ravel())
+    rows = rows.reshape(-1, basis.size)[keep] @ B
+    taylor = {k: v @ B for k, v in basis.taylor_rows().items()}
+    return {"B": B, "keep": keep, "taylor": taylor,
+            "re_S1": -rho[keep, None] * rows.imag,   # Re S_J − 1 = −ϱ Im f_J
+            "im_S": rho[keep, None] * rows.real}     # Im S_J = ϱ Re f_J
 
 
 ROUNDOFF_WAVE = 1e-13   # |f_J| per unit coefficient below the quadrature's roundoff: not a constraint

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import cvxpy as cp
+import mpmath as mp
 import numpy as np
 
 from .objectives import objective_and_constraints
+from .sdpb import SDPBProblem, affine_chart, run_sdpb, unitarity_blocks
 from .solve import Solve, solve
 
 
@@ -23,6 +25,38 @@ class ReducedSolution:
     gamma: np.ndarray | None  # longdouble, None unless (inaccurately) optimal
     rank_kept: int
     condition_dropped: float
+    sdpb: dict | None = None  # SDPB's own report when it was the solver
+
+
+@dataclass
+class Reduction:
+    """Orthonormal coordinates β of the span of the columns: rows [Re S − 1; Im S; c0; c2] = U β
+    (m rows each for Re S − 1 and Im S), γ = diag(1/norms) Vᵀ diag(1/σ) β."""
+
+    U: np.ndarray
+    sv: np.ndarray
+    Vt: np.ndarray
+    norms: np.ndarray
+    m: int
+
+    @property
+    def rank(self) -> int:
+        return self.sv.size
+
+    def gamma(self, beta) -> np.ndarray:
+        return (self.Vt.T.astype(np.longdouble) @ (np.asarray(beta, dtype=np.longdouble) / self.sv)) / self.norms
+
+
+def reduce_columns(re_S1: np.ndarray, im_S: np.ndarray, c0_row: np.ndarray, c2_row: np.ndarray,
+                   svd_cutoff: float) -> Reduction:
+    """QR + SVD of the normalised columns; directions below `svd_cutoff` × σ_max are dropped."""
+    A = np.vstack([re_S1, im_S, c0_row[None], c2_row[None]]).astype(float)
+    norms = np.linalg.norm(A, axis=0)
+    norms[norms == 0] = 1.0
+    Q, R = np.linalg.qr(A / norms)  # tall: QR first, then the small SVD (10× faster than a direct SVD)
+    U, sv, Vt = np.linalg.svd(R)
+    keep = sv > svd_cutoff * sv[0]
+    return Reduction((Q @ U)[:, keep], sv[keep], Vt[keep], norms, re_S1.shape[0])
 
 
 def solve_reduced_socp(re_S1: np.ndarray, im_S: np.ndarray, eta: np.ndarray, c0_row: np.ndarray,
@@ -36,26 +70,45 @@ def solve_reduced_socp(re_S1: np.ndarray, im_S: np.ndarray, eta: np.ndarray, c0_
     In the plain form ||(1 + Re d, Im d)|| ≤ 1 the slack is ~|d| next to 1, which double precision
     cannot resolve for the tiny high-spin waves near threshold (f_J ~ (s − 4)^J); balanced, the slack
     and the cone are of the same size for every row."""
-    m = re_S1.shape[0]
-    A = np.vstack([re_S1, im_S, c0_row[None], c2_row[None]]).astype(float)
-    norms = np.linalg.norm(A, axis=0)
-    norms[norms == 0] = 1.0
-    Q, R = np.linalg.qr(A / norms)  # tall: QR first, then the small SVD (10× faster than a direct SVD)
-    U, sv, Vt = np.linalg.svd(R)
-    U = Q @ U
-    keep = sv > svd_cutoff * sv[0]
-    U, sv, Vt = U[:, keep], sv[keep], Vt[keep]
+    red = reduce_columns(re_S1, im_S, c0_row, c2_row, svd_cutoff)
+    m, U = red.m, red.U
     D_re, D_im = U[:m], U[m:2 * m]
     lam = np.sqrt(np.sum(D_re**2, axis=1) + np.sum(D_im**2, axis=1))
     lam = np.maximum(lam, 1e-300)
-    beta = cp.Variable(U.shape[1])
+    beta = cp.Variable(red.rank)
     x = ((-2 * D_re / lam[:, None]) @ beta) - np.asarray(eta, dtype=float) / lam
     d = cp.vstack([(2 * D_re / np.sqrt(lam)[:, None]) @ beta, (2 * D_im / np.sqrt(lam)[:, None]) @ beta])
     obj, fix = objective_and_constraints(objective, U[2 * m] @ beta, U[2 * m + 1] @ beta, c0)
     cone = cp.SOC(x + 1, cp.vstack([d, cp.reshape(x - 1, (1, m), order="C")]), axis=0)
     sol = solve(cp.Problem(obj, [cone, *fix]), solver)
-    gamma = None
-    if sol.status in ("optimal", "optimal_inaccurate"):
-        # γ = diag(1/norms) Vᵀ diag(1/σ) β
-        gamma = (Vt.T.astype(np.longdouble) @ (beta.value.astype(np.longdouble) / sv)) / norms
-    return ReducedSolution(sol, gamma, int(keep.sum()), float(sv[-1] / sv[0]))
+    gamma = red.gamma(beta.value) if sol.status in ("optimal", "optimal_inaccurate") else None
+    return ReducedSolution(sol, gamma, red.rank, float(red.sv[-1] / red.sv[0]))
+
+
+def solve_reduced_sdpb(re_S1: np.ndarray, im_S: np.ndarray, eta: np.ndarray, c0_row: np.ndarray,
+                       c2_row: np.ndarray, objective: str, c0: float | None, svd_cutoff: float,
+                       digits: int = 40, timeout: float = 600.0) -> ReducedSolution:
+    """The same reduced problem through SDPB (256 bits): |S_k| ≤ sqrt(1 − η_k) as 2×2 blocks in
+    the orthonormal coordinates β (the data are the float64 reduction, converted exactly; SDPB then
+    solves that problem to many digits, a second solver for Clarabel's optimal_inaccurate)."""
+    red = reduce_columns(re_S1, im_S, c0_row, c2_row, svd_cutoff)
+    m = red.m
+    with mp.workdps(digits):
+        U = np.vectorize(mp.mpf, otypes=[object])(red.U)
+        g0, G = affine_chart(U[2 * m], None if c0 is None else mp.mpf(c0))  # β = g0 + G y
+        col = lambda X: np.column_stack([X @ g0, X @ G])
+        target = {"max-c0": U[2 * m], "max-c2": U[2 * m + 1], "min-c2": -U[2 * m + 1]}[objective]
+        radius = np.array([mp.sqrt(1 - mp.mpf(float(e))) for e in eta], dtype=object)
+        problem = SDPBProblem(objective=list(col(target[None, :])[0]),
+                              blocks=list(unitarity_blocks(col(U[:m]), col(U[m:2 * m]), radius)), digits=digits,
+                              meta={"model": "full", "objective": objective, "c0": c0, "rank": red.rank})
+    res = run_sdpb(problem, timeout=timeout)
+    with mp.workdps(digits):
+        beta = g0 + G @ np.array(res.y, dtype=object)
+        value = float(U[2 * m] @ beta if objective == "max-c0" else U[2 * m + 1] @ beta)
+    status = "optimal" if res.optimal else f"sdpb: {res.terminate_reason}"
+    sol = Solve(status, value, res.seconds, None, "" if res.optimal else f"SDPB stopped: {res.terminate_reason}")
+    return ReducedSolution(sol, red.gamma(np.array([float(b) for b in beta])), red.rank,
+                           float(red.sv[-1] / red.sv[0]), sdpb={"terminate_reason": res.terminate_reason, "duality_gap": float(res.duality_gap),
+                "primal_error": float(res.primal_error), "dual_error": float(res.dual_error),
+                "seconds": res.seconds, "blocks": m, "variables": problem.variables})

@@ -168,14 +168,34 @@ def run_sdpb(problem: SDPBProblem, workdir: str | Path | None = None, timeout: f
                       files={"xml": str(xml), "out": str(out)})
 
 
-def unitarity_blocks(re_S1, im_S) -> np.ndarray:
-    """2×2 blocks [[1 + Re S0, Im S0], [Im S0, 1 − Re S0]] ⪰ 0 (eq. 41) for Re S0 − 1 = re_S1 @ (1, y)
-    and Im S0 = im_S @ (1, y), rows with the constant column first: shape (points, N + 1, 2, 2)."""
+def affine_chart(c0_row, c0_fixed):
+    """γ = g0 + G y: identity without a constraint; with c0_row·γ = c̄0 the coordinate with the
+    largest |c0_row| is eliminated (exactly, in the working precision)."""
+    k = c0_row.size
+    if c0_fixed is None:
+        return np.array([mp.mpf(0)] * k, dtype=object), np.eye(k, dtype=int).astype(object)
+    j = int(np.argmax([abs(v) for v in c0_row]))
+    G = np.zeros((k, k - 1), dtype=int).astype(object)
+    others = [i for i in range(k) if i != j]
+    for col, i in enumerate(others):
+        G[i, col] = mp.mpf(1)
+        G[j, col] = -c0_row[i] / c0_row[j]
+    g0 = np.array([mp.mpf(0)] * k, dtype=object)
+    g0[j] = c0_fixed / c0_row[j]
+    return g0, G
+
+
+def unitarity_blocks(re_S1, im_S, radius=None) -> np.ndarray:
+    """2×2 blocks [[r + Re S, Im S], [Im S, r − Re S]] ⪰ 0, i.e. |S| ≤ r (eq. 41; r = sqrt(1 − η),
+    1 by default), for Re S − 1 = re_S1 @ (1, y) and Im S = im_S @ (1, y), rows with the constant
+    column first: shape (points, N + 1, 2, 2)."""
     m, n1 = re_S1.shape
+    r = np.array([mp.mpf(1)] * m, dtype=object) if radius is None else np.asarray(radius, dtype=object)
     blk = np.empty((m, n1, 2, 2), dtype=object)
     blk[:, :, 0, 0] = re_S1
     blk[:, :, 1, 1] = -re_S1
     blk[:, :, 0, 1] = im_S
     blk[:, :, 1, 0] = im_S
-    blk[:, 0, 0, 0] = blk[:, 0, 0, 0] + 2            # 1 + Re S0 = 2 + (Re S0 − 1)
+    blk[:, 0, 0, 0] = blk[:, 0, 0, 0] + 1 + r        # r + Re S = r + 1 + (Re S − 1)
+    blk[:, 0, 1, 1] = blk[:, 0, 1, 1] + r - 1
     return blk

@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="η outside the file's s range: error (default), zero, or hold the end value")
     pr.add_argument("--svd-cutoff", type=float, default=None,
                     help="full: keep directions above this relative singular value (default: the ladder "
-                         "1e-9, 1e-8, 1e-7 until the amplitude is certified)")
+                         "1e-8, 1e-7 until the amplitude is certified)")
     pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs", "sdpb"],
                     help="sdpb: matrix entries rebuilt in 60 digits, run by the installed sdpb (wavelet)")
     pr.add_argument("--json", action="store_true")
@@ -183,8 +183,6 @@ def _run_primal_full(a):
     from sdp.full_wavelet import FullConfig, solve_full
     if a.method != "wavelet":
         raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")
-    if a.solver not in ("clarabel", "scs"):
-        raise CliError("--model full runs with --solver clarabel or scs (SDPB export of the full model: not yet)")
     jmin = a.jmin
     if a.inelasticity is not None and jmin is None:
         from .inelasticity import load_profile
