@@ -174,15 +174,37 @@ def affine_chart(c0_row, c0_fixed):
     k = c0_row.size
     if c0_fixed is None:
         return np.array([mp.mpf(0)] * k, dtype=object), np.eye(k, dtype=int).astype(object)
-    j = int(np.argmax([abs(v) for v in c0_row]))
-    G = np.zeros((k, k - 1), dtype=int).astype(object)
-    others = [i for i in range(k) if i != j]
-    for col, i in enumerate(others):
-        G[i, col] = mp.mpf(1)
-        G[j, col] = -c0_row[i] / c0_row[j]
-    g0 = np.array([mp.mpf(0)] * k, dtype=object)
-    g0[j] = c0_fixed / c0_row[j]
-    return g0, G
+    return affine_solution(np.array([c0_row], dtype=object), [c0_fixed])
+
+
+def affine_solution(A, b):
+    """x = x0 + N y parametrising {x : A x = b} (A: r × k object array of mpmath numbers, full row
+    rank), by Gauss–Jordan elimination with partial pivoting in the working precision."""
+    A = np.array(A, dtype=object)
+    r, k = A.shape
+    M = np.concatenate([A, np.array(b, dtype=object).reshape(r, 1)], axis=1)
+    pivots = []
+    for i in range(r):
+        col = max((c for c in range(k) if c not in pivots), key=lambda c: max(abs(M[j, c]) for j in range(i, r)))
+        j = max(range(i, r), key=lambda j: abs(M[j, col]))
+        if M[j, col] == 0:
+            raise ValueError("equality constraints are linearly dependent")
+        M[[i, j]] = M[[j, i]]
+        M[i] = M[i] / M[i, col]
+        for j in range(r):
+            if j != i and M[j, col] != 0:
+                M[j] = M[j] - M[j, col] * M[i]
+        pivots.append(col)
+    free = [c for c in range(k) if c not in pivots]
+    x0 = np.array([mp.mpf(0)] * k, dtype=object)
+    N = np.zeros((k, len(free)), dtype=int).astype(object)
+    for col, c in enumerate(free):
+        N[c, col] = mp.mpf(1)
+    for i, p in enumerate(pivots):
+        x0[p] = M[i, k]
+        for col, c in enumerate(free):
+            N[p, col] = -M[i, c]
+    return x0, N
 
 
 def unitarity_blocks(re_S1, im_S, radius=None) -> np.ndarray:

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 import cvxpy as cp
+import mpmath as mp
 import numpy as np
 
 from smatrix.dual import (DUAL_OBJECTIVES, DualDirection, DualGrid, auxiliary_F,
@@ -34,6 +35,7 @@ from smatrix.errors import BadInput
 from smatrix.kinematics import S0_CROSSING, phase_space
 from smatrix.result import Result
 
+from .sdpb import SDPBProblem, affine_solution, run_sdpb
 from .solve import solve
 
 __all__ = ["DUAL_OBJECTIVES", "DualConfig", "DualDirection", "solve_dual", "certify_dual"]
@@ -127,6 +129,8 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
         return _no_bound(objective, c0, cfg, t0, config.solver, "infeasible",
                          "c0 < 0 admits no unitary amplitude: the sum rule (24) gives c0 = (3/π)∫ρ/(s−4/3) ≥ 0")
     ops = _operators(config, _Q_SOLVE)
+    if config.solver == "sdpb":
+        return _solve_dual_sdpb(d, config, ops, objective, c0, cfg, t0)
     coef = cp.Variable(config.n_cheb + 1)
     nu = cp.Variable(nonneg=True) if config.sum_rule else cp.Constant(0.0)
     mu = d.mu
@@ -163,21 +167,109 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
         return _no_bound(objective, c0, cfg, t0, config.solver, status, msg)
     a_val = np.asarray(coef.value, dtype=float)
     nu_val = max(float(nu.value), 0.0) if config.sum_rule else 0.0
-    cert = certify_dual(config, d, a_val, nu_val)
+    info = {"solver_objective": float(sol.value), "solver_iterations": sol.iterations,
+            "solver_cone_margin": _cone_margin(m_ir.value, m_uv.value, qF_ir.value, w_ir.value, F_uv.value, ops),
+            "solver_seconds": sol.seconds}
+    return _certified_result(d, config, ops, a_val, nu_val, sol.status, info, objective, cfg, t0)
+
+
+def _certified_result(d: DualDirection, config: DualConfig, ops: DualOperators, coef: np.ndarray, nu: float,
+                      status: str, info: dict, objective: str, cfg: dict, t0: float, message: str = "") -> Result:
+    """The bound certified by the multiplier (coef, ν), whichever solver found it."""
+    cert = certify_dual(config, d, coef, nu)
     value = cert["bound"]
     return Result(
         method="dual-sdp", model="zero-ddisc", objective=objective,
         c0=d.c0_fixed if d.c0_fixed is not None else (value if objective == "max-c0" else None),
         c2=value if objective in ("max-c2", "min-c2") else None, value=value,
-        bound_kind="dual (rigorous)", status=sol.status,
+        bound_kind="dual (rigorous)", status=status,
         certified=bool(cert["passed"]),
-        certificate={**cert, "solver_objective": float(sol.value), "solver_iterations": sol.iterations,
-                     "solver_cone_margin": _cone_margin(m_ir.value, m_uv.value, qF_ir.value, w_ir.value,
-                                                        F_uv.value, ops),
-                     "solver_seconds": sol.seconds, "positivity_nodes": int(ops.s_ir.size + ops.s_uv.size),
+        certificate={**cert, **info, "positivity_nodes": int(ops.s_ir.size + ops.s_uv.size),
                      "w_segments": int(ops.grid.size - 1), "n_cheb": config.n_cheb},
-        solver=config.solver, seconds=time.perf_counter() - t0, config=cfg,
-        extra={"coef": a_val, "nu": nu_val, "mu": mu, "direction": d})
+        solver=config.solver, seconds=time.perf_counter() - t0, config=cfg, message=message,
+        extra={"coef": coef, "nu": nu, "mu": d.mu, "direction": d})
+
+
+def _solve_dual_sdpb(d: DualDirection, config: DualConfig, ops: DualOperators, objective: str,
+                     c0: float | None, cfg: dict, t0: float, digits: int = 40, timeout: float = 1800.0) -> Result:
+    """The same dual SDP through SDPB. Variables x = (coef, ν, m_ir, m_uv); the equalities
+    (w(4) = w(Λ) = 0, the c0 e.o.m.) are eliminated exactly; the cone (54) at each IR node is the
+    2×2 block [[m + 2qF, q w/ϱ], [q w/ϱ, m]] ⪰ 0, the UV nodes give m ≥ 0 and m + 2qF ≥ 0.
+
+    The data are the float64 operators converted exactly: unlike a primal value, the dual bound
+    does not rest on them — it is D[w] re-evaluated for the returned multiplier (`certify_dual`),
+    rigorous for any w. SDPB's precision buys a better w, not the validity of the bound."""
+    mpf = np.vectorize(lambda v: mp.mpf(float(v)), otypes=[object])
+    nc, M, K = config.n_cheb + 1, ops.s_ir.size, ops.s_uv.size
+    with mp.workdps(digits):
+        pi = mp.pi
+        # affine pieces of F at the nodes: F = Fc @ coef + Fn ν + F0
+        def F_parts(s, G):
+            scale = mpf(16 * np.pi / phase_space(s))
+            return (scale[:, None] * mpf(G), scale * mpf((3 / np.pi) / (s - S0_CROSSING)),
+                    mpf(auxiliary_F(s, 0.0 * s, 0.0, d.mu)))
+        Fc_ir, Fn_ir, F0_ir = F_parts(ops.s_ir, ops.G_ir)
+        Fc_uv, Fn_uv, F0_uv = F_parts(ops.s_uv, ops.G_uv)
+        q_ir, q_uv = mpf(ops.q_ir), mpf(ops.q_uv)
+        rho_ir = mpf(phase_space(ops.s_ir))
+        zero = lambda *shape: np.zeros(shape, dtype=int).astype(object)
+        A_eq, b_eq = [], []
+        for row in mpf(ops.boundary):                          # w(4) = w(Λ) = 0
+            A_eq.append(np.concatenate([row, zero(1 + M + K)])); b_eq.append(mp.mpf(0))
+        int_w = mpf(ops.int_w) / (16 * pi)
+        if not config.sum_rule:                                # ν = 0
+            A_eq.append(np.concatenate([zero(nc), [mp.mpf(1)], zero(M + K)])); b_eq.append(mp.mpf(0))
+        if d.c0_fixed is None:                                 # e.o.m. of c0 (eq. 79)
+            A_eq.append(np.concatenate([int_w, [mp.mpf(-1)], zero(M + K)])); b_eq.append(mp.mpf(d.a))
+        x0, N = affine_solution(np.array(A_eq, dtype=object), b_eq)
+        col = lambda rows: np.column_stack([rows @ x0, rows @ N])   # affine rows in y: (const, y…)
+        ir_x = lambda Fc, Fn, F0, q: (np.concatenate([q[:, None] * Fc, (q * Fn)[:, None], zero(len(q), M + K)], axis=1),
+                                      q * F0)
+        qF_ir, qF0_ir = ir_x(Fc_ir, Fn_ir, F0_ir, q_ir)
+        qF_uv, qF0_uv = ir_x(Fc_uv, Fn_uv, F0_uv, q_uv)
+        m_ir = np.concatenate([zero(M, nc + 1), np.eye(M, dtype=int).astype(object), zero(M, K)], axis=1)
+        m_uv = np.concatenate([zero(K, nc + 1 + M), np.eye(K, dtype=int).astype(object)], axis=1)
+        qw = np.concatenate([(q_ir / rho_ir)[:, None] * mpf(ops.w_ir), zero(M, 1 + M + K)], axis=1)
+        a11, a12, a22 = col(m_ir + 2 * qF_ir), col(qw), col(m_ir)
+        a11[:, 0] += 2 * qF0_ir
+        blocks = []
+        for i in range(M):
+            blk = np.empty((a11.shape[1], 2, 2), dtype=object)
+            blk[:, 0, 0], blk[:, 0, 1], blk[:, 1, 0], blk[:, 1, 1] = a11[i], a12[i], a12[i], a22[i]
+            blocks.append(blk)
+        uv1, uv2 = col(m_uv), col(m_uv + 2 * qF_uv)
+        uv2[:, 0] += 2 * qF0_uv
+        nu_row = col(np.concatenate([zero(1, nc), [[mp.mpf(1)]], zero(1, M + K)], axis=1))
+        for row in [*uv1, *uv2, *(nu_row if config.sum_rule else [])]:
+            blocks.append(row.reshape(-1, 1, 1))
+        D = np.concatenate([zero(nc + 1), [mp.mpf(1)] * (M + K)]).astype(object)   # Σ m
+        if d.c0_fixed is not None:                                                  # − κ c̄0, eq. (81)
+            D = D - mp.mpf(d.c0_fixed) * np.concatenate([int_w, [mp.mpf(-1)], zero(M + K)])
+            D_const = mp.mpf(d.c0_fixed) * mp.mpf(d.a)
+        else:
+            D_const = mp.mpf(0)
+        obj = -col(D[None, :])[0]
+        obj[0] -= D_const
+        problem = SDPBProblem(objective=list(obj), blocks=blocks, digits=digits,
+                              meta={"model": "zero-ddisc", "method": "dual-sdp", "objective": objective, "c0": c0})
+    res = run_sdpb(problem, timeout=timeout)
+    with mp.workdps(digits):
+        x = x0 + N @ np.array(res.y, dtype=object)
+    coef = np.array([float(v) for v in x[:nc]])
+    nu = max(float(x[nc]), 0.0) if config.sum_rule else 0.0
+    info = {"solver_objective": float(-res.primal_objective), "sdpb_terminate_reason": res.terminate_reason,
+            "sdpb_duality_gap": float(res.duality_gap), "sdpb_primal_error": float(res.primal_error),
+            "sdpb_dual_error": float(res.dual_error), "sdpb_seconds": res.seconds,
+            "sdpb_variables": problem.variables, "sdpb_blocks": len(blocks), "data_digits": "float64 (see docstring)"}
+    status = "optimal" if res.optimal else f"sdpb: {res.terminate_reason}"
+    if not res.optimal and d.c0_fixed is not None:  # above the maximal c0 the dual is unbounded: prove it
+        top = solve_dual("max-c0", None, replace(config, solver="clarabel"))
+        if top.value is not None and d.c0_fixed > top.value:
+            return _no_bound(objective, c0, cfg, t0, "sdpb", "infeasible",
+                             f"no amplitude has c0 = {d.c0_fixed:.8g}: the dual bound proves c0 ≤ {top.value:.8g}")
+    return _certified_result(d, config, ops, coef, nu, status, info, objective, cfg, t0,
+                             "" if res.optimal else f"SDPB stopped: {res.terminate_reason} (the bound is still "
+                             "certified for the multiplier it returned)")
 
 
 def _cone_margin(m_ir, m_uv, qF_ir, w_ir, F_uv, ops) -> float:
