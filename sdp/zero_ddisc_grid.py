@@ -23,6 +23,7 @@ from smatrix.dispersion import SpectralGrid, froissart_gribov_kernel, spectral_g
 from smatrix.kinematics import phase_space
 from smatrix.result import Result
 
+from .inelastic import certificate_eta, cone_radius, eta_hash, load_eta0
 from .objectives import check_objective, objective_and_constraints
 from .solve import failure_message as _failure_message, solve
 
@@ -37,7 +38,8 @@ class GridConfig:
     refine: int = 1          # split each segment in [REFINE_FROM, s_switch] into this many (geometric)
     solver: str = "clarabel"
     tolerance: float = DEFAULT_TOLERANCE
-
+    inelasticity: str | None = None  # η0(s) file: impose |S0|² ≤ 1 − η0 (sdp.inelastic)
+    eta_extend: str = "error"        # η0 outside the file's s range: error | zero | hold
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
     t0 = time.perf_counter()
     cfg = {"model": "zero-ddisc", "method": "primal-grid", "objective": objective, "c0": c0,
            **config.__dict__}
+    profile = load_eta0(config.inelasticity, config.eta_extend)
+    cfg["eta_hash"] = eta_hash(profile)
     if c0 is not None and c0 < 0:
         return _infeasible(objective, c0, cfg, "c0 < 0 admits no unitary amplitude: the sum rule (24) "
                            "gives c0 = (3/π)∫ρ/(s−4/3) with ρ ≥ 0", t0, config.solver)
@@ -106,14 +110,15 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
     c0_expr, c2_expr = ops.c0_row @ h, ops.c2_row @ h
     obj, fix = objective_and_constraints(objective, c0_expr, c2_expr, c0)
     # h(4) is the threshold value of 1 − Re S0: 0 ≤ h(4) ≤ 2 (regular … singular, eq. 19)
-    cons = [cp.SOC(np.ones(ops.imposed.size), cp.vstack([re_S, im_S]), axis=0),
+    # |S0| ≤ sqrt(1 − η0) (eq. 14 with inelasticity; radius 1 when elastic)
+    cons = [cp.SOC(cone_radius(profile, ops.imposed), cp.vstack([re_S, im_S]), axis=0),
             h[0] >= 0, h[0] <= 2, *fix]
     sol = solve(cp.Problem(obj, cons), config.solver)
     if sol.status not in ("optimal", "optimal_inaccurate"):
         return _infeasible(objective, c0, cfg, _failure_message(sol, c0),
                            t0, config.solver, status=sol.status)
     amp = SpectralAmplitude(float(c0_expr.value), ops.grid, np.concatenate([h.value, [0.0]]))
-    cert = certify_spin0(amp, ops.imposed, config.tolerance)
+    cert = certify_spin0(amp, ops.imposed, config.tolerance, eta=certificate_eta(profile))
     c0v, c2v = float(c0_expr.value), float(c2_expr.value)
     return Result(
         method="primal-grid", model="zero-ddisc", objective=objective, c0=c0v, c2=c2v,

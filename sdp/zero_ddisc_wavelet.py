@@ -26,13 +26,15 @@ import numpy as np
 from smatrix.amplitude import WaveletAmplitude, wavelet_f0_rows
 from smatrix.cache import cached_arrays
 from smatrix.certify import DEFAULT_TOLERANCE, certify_spin0, dense_check_points
+from smatrix.errors import BadInput
 from smatrix.kinematics import S0_CROSSING
 from smatrix.result import Result
 from smatrix.wavelets import (rho_wavelet_derivative, threshold_term_derivative, unitarity_grid,
                               wavelet_centres, xsqrt)
 
+from .inelastic import certificate_eta, cone_radius, eta_hash, load_eta0
 from .objectives import check_objective, objective_and_constraints
-from .sdpb import SDPBProblem, run_sdpb, unitarity_blocks
+from .sdpb import SDPBProblem, affine_chart, run_sdpb, unitarity_blocks
 from .solve import failure_message as _failure_message, solve
 
 
@@ -45,6 +47,8 @@ class WaveletConfig:
     svd_cutoff: float = 1e-13
     solver: str = "clarabel"
     tolerance: float = DEFAULT_TOLERANCE
+    inelasticity: str | None = None  # η0(s) file: impose |S0|² ≤ 1 − η0 (sdp.inelastic)
+    eta_extend: str = "error"        # η0 outside the file's s range: error | zero | hold
 
 
 def wavelet_design(centres, s_grid, uv_condition: bool, threshold: bool, dps: int | None = None):
@@ -91,12 +95,15 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
         raise ValueError("Nmax must be at least 1")
     if config.grid < 8:
         raise ValueError(f"unitarity grid too small: {config.grid} points (need ≥ 8)")
+    profile = load_eta0(config.inelasticity, config.eta_extend)
+    cfg["eta_hash"] = eta_hash(profile)
     base = _base_result(objective, c0, cfg, config.solver)
     if c0 is not None and c0 < 0:
         return base(status="infeasible", t0=t0, message="c0 < 0 admits no unitary amplitude: the sum "
                     "rule (24) gives c0 = (3/π)∫ρ/(s−4/3) with ρ ≥ 0")
     centres = wavelet_centres(config.nmax)
     s_grid = unitarity_grid(config.grid)
+    radius = cone_radius(profile, s_grid)  # |S0| ≤ sqrt(1 − η0), eq. (14) with inelasticity
     B, re_S1, im_S, c0_row, c2_row = wavelet_design(centres, s_grid, config.uv_condition, config.threshold_term)
     A = np.vstack([re_S1, im_S, c0_row[None], c2_row[None]]).astype(float)
     norms = np.linalg.norm(A, axis=0)
@@ -109,7 +116,7 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
     ims = U[m:2 * m] @ beta
     c0_expr, c2_expr = U[2 * m] @ beta, U[2 * m + 1] @ beta
     obj, fix = objective_and_constraints(objective, c0_expr, c2_expr, c0)
-    sol = solve(cp.Problem(obj, [cp.SOC(np.ones(m), cp.vstack([re_S, ims]), axis=0), *fix]), config.solver)
+    sol = solve(cp.Problem(obj, [cp.SOC(radius, cp.vstack([re_S, ims]), axis=0), *fix]), config.solver)
     if sol.status not in ("optimal", "optimal_inaccurate"):
         return base(status=sol.status, t0=t0, message=_failure_message(sol, c0))
     # γ = diag(1/norms) Vᵀ diag(1/σ) β, α = B γ — in extended precision
@@ -118,7 +125,7 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
     if not config.threshold_term:
         coef = np.concatenate([coef, [0]])
     amp = WaveletAmplitude(centres, coef[0], coef[1:-1], coef[-1])
-    cert = certify_spin0(amp, s_grid, config.tolerance)
+    cert = certify_spin0(amp, s_grid, config.tolerance, eta=certificate_eta(profile))
     tay = amp.taylor
     value = tay["c0"] if objective == "max-c0" else tay["c2"]
     return Result(
@@ -183,7 +190,7 @@ def wavelet_sdpb_problem(objective: str, c0: float | None, config: WaveletConfig
     B, re_S1, im_S, c0_row, c2_row = high_precision_design(centres, s_grid, config.uv_condition,
                                                            config.threshold_term, digits)
     with mp.workdps(digits):
-        g0, G = _affine_chart(c0_row, None if c0 is None else mp.mpf(c0))   # γ = g0 + G y
+        g0, G = affine_chart(c0_row, None if c0 is None else mp.mpf(c0))   # γ = g0 + G y
         target = c0_row if objective == "max-c0" else (c2_row if objective == "max-c2" else -c2_row)
         col = lambda X: np.column_stack([X @ g0, X @ G])
         rnd = np.vectorize(lambda v: mp.mpf(float(v)), otypes=[object]) if float64_data else (lambda a: a)
@@ -201,6 +208,8 @@ def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletC
     """The wavelet primal through SDPB with every matrix entry rebuilt at `digits` digits, and
     unitarity of the result re-measured in that precision on a 4× denser grid."""
     check_objective(objective, c0)
+    if config.inelasticity is not None:
+        raise BadInput("η0 injection (--inelasticity) runs with --solver clarabel or scs, not sdpb (yet)")
     t0 = time.perf_counter()
     cfg = {"model": "zero-ddisc", "method": "primal-wavelet", "objective": objective, "c0": c0,
            **config.__dict__, "solver": "sdpb", "digits": digits, "float64_data": float64_data}
@@ -234,23 +243,6 @@ def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletC
                   seconds=time.perf_counter() - t0, config=cfg,
                   message="" if res.optimal else f"SDPB stopped: {res.terminate_reason}",
                   extra={"amplitude": amp, "coefficients_mp": coef})
-
-
-def _affine_chart(c0_row, c0_fixed):
-    """γ = g0 + G y: identity without a constraint; with c0_row·γ = c̄0 the coordinate with the
-    largest |c0_row| is eliminated (exactly, in the working precision)."""
-    k = c0_row.size
-    if c0_fixed is None:
-        return np.array([mp.mpf(0)] * k, dtype=object), np.eye(k, dtype=int).astype(object)
-    j = int(np.argmax([abs(v) for v in c0_row]))
-    G = np.zeros((k, k - 1), dtype=int).astype(object)
-    others = [i for i in range(k) if i != j]
-    for col, i in enumerate(others):
-        G[i, col] = mp.mpf(1)
-        G[j, col] = -c0_row[i] / c0_row[j]
-    g0 = np.array([mp.mpf(0)] * k, dtype=object)
-    g0[j] = c0_fixed / c0_row[j]
-    return g0, G
 
 
 def _high_precision_violation(centres, coef, s_grid, digits: int):

@@ -155,7 +155,7 @@ def wavelet_f0_rows(centres, s) -> np.ndarray:
     ∫ρ_σ dt = [−v² + 4av − 4a² log(a + v)]_{v=2}^{√s}, v = sqrt(4 − t), a = sqrt(σ − 4).
     """
     s = np.atleast_1d(np.asarray(s))
-    dtype = object if (s.dtype == object or np.asarray(centres).dtype == object) else np.longdouble
+    dtype = object if (s.dtype == object or np.asarray(centres).dtype == object) else _ext(s)  # complex s: off the axis
     s = s.astype(dtype)
     sig = np.asarray(centres).astype(dtype)
     a = xsqrt(sig - 4)[None, :]

@@ -129,12 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", required=True, help="directory for problem.xml / problem.json / chart.json")
     ex.add_argument("--json", action="store_true")
 
-    sc = sub.add_parser("scan", help="small primal scan of the (c0, c2) region: table (+ plot with --plot)")
-    sc.add_argument("--slices", type=int, default=5)
-    sc.add_argument("--nmax", type=int, default=12)
-    sc.add_argument("--grid", type=int, default=250, help="spectral nodes of the grid primal")
-    sc.add_argument("--plot", default=None, help="write the almond to this PNG")
-    sc.add_argument("--json", action="store_true")
+    from crosscheck.cli import add_parsers as add_almond_parsers
+    add_almond_parsers(sub)  # almond, crosscheck
     return p
 
 
@@ -150,8 +146,7 @@ def _run_primal(a) -> dict:
         return _run_primal_full(a)
     if a.svd_cutoff is not None or a.jmin is not None or a.jmax != 16:
         raise CliError("--svd-cutoff, --jmin and --jmax apply to --model full")
-    if a.inelasticity is not None:
-        raise CliError("--inelasticity is available for --model full (zero-ddisc injection: not yet)")
+    eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend}  # |S0|² ≤ 1 − η0 (sdp.inelastic)
     if a.method == "wavelet":
         from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
         nmax = 12 if a.nmax is None else a.nmax
@@ -162,7 +157,7 @@ def _run_primal(a) -> dict:
             raise CliError(f"--grid too small: {grid} unitarity points (need ≥ 8)")
         cfg = WaveletConfig(nmax=nmax, grid=grid, uv_condition=not a.no_uv_condition,
                             threshold_term=not a.no_threshold_term,
-                            solver="clarabel" if a.solver == "sdpb" else a.solver)
+                            solver="clarabel" if a.solver == "sdpb" else a.solver, **eta0)
         if a.solver == "sdpb":
             from sdp.zero_ddisc_wavelet import solve_wavelet_sdpb
             return solve_wavelet_sdpb(a.objective, a.c0, cfg)
@@ -178,7 +173,7 @@ def _run_primal(a) -> dict:
     if a.refine < 1:
         raise CliError(f"--refine must be ≥ 1, got {a.refine}")
     return solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, spline=a.elements == "spline",
-                                                    refine=a.refine, solver=a.solver))
+                                                    refine=a.refine, solver=a.solver, **eta0))
 
 
 def _run_primal_full(a):
@@ -322,9 +317,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if res.status == "converged" else EXIT_FAILED
         if a.command == "sdpb":
             return _run_sdpb_export(a)
-        if a.command == "scan":
-            from crosscheck.scan import run_scan
-            return run_scan(a.slices, a.nmax, a.grid, a.plot, a.json)
+        if a.command in ("almond", "crosscheck"):
+            from crosscheck.cli import run_command
+            return run_command(a)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.code

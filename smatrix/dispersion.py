@@ -87,10 +87,11 @@ class SpectralGrid:
         # principal root; for real x on the threshold segment this is the real v in [0, 1]
         return np.where(first, quad, lin)
 
-    def _measure(self, seg, v):
-        """F(v)/φ(s'(v)) = 16π ds'/dv / ϱ(s'), analytic in v (no 1/√ at threshold)."""
+    def _measure(self, seg, v, s=None):
+        """F(v)/φ(s'(v)) = 16π ds'/dv / ϱ(s'), analytic in v (no 1/√ at threshold); `s`: s'(v)
+        when known exactly (x far below a long segment: a + (b − a)v_x loses x − 4 to rounding)."""
         a, b = self.nodes[seg], self.nodes[seg + 1]
-        s = self._map(seg, v)
+        s = self._map(seg, v) if s is None else s
         with np.errstate(divide="ignore", invalid="ignore"):  # s = 4 only on the threshold segment
             lin = 16 * np.pi * (b - a) * np.sqrt(s / (s - 4.0 + 0j))
         quad = 16 * np.pi * 2.0 * np.sqrt(b - 4.0) * np.sqrt(s + 0j)
@@ -177,16 +178,20 @@ class SpectralGrid:
         vx = self._inverse(seg, x)
         V = v[None, :]
         sgv = seg[:, None]
-        F, Fx = self._measure(sgv, V), self._measure(seg, vx)
+        F, Fx = self._measure(sgv, V), self._measure(seg, vx, x)
         first = seg == 0
         scale = np.where(first, 2.0 * vx * (self.nodes[1] - 4.0), self.nodes[seg + 1] - self.nodes[seg])
+        # 1 − v_x from the distance b − x, not by subtraction: for x within rounding of a node the
+        # log|1 − v_x| of one segment must cancel the log|v_x| of its neighbour exactly
+        b = self.nodes[seg + 1]
+        one_minus = np.where(first, (b - x) / ((b - 4.0) * (1.0 + vx)), (b - x) / (b - self.nodes[seg]))
         out = []
         for (shape, _, _), (shape_x, _, _) in zip(self._shapes(V, sgv), self._shapes(vx, seg)):
             H = shape * F
             Hx = shape_x * Fx
-            val = _subtracted_cauchy(H, Hx, vx, v, w, scale)
+            val = _subtracted_cauchy(H, Hx, vx, v, w, scale, one_minus)
             if np.any(first):
-                val = np.where(first, val - _subtracted_cauchy(H, Hx, -vx, v, w, scale), val)
+                val = np.where(first, val - _subtracted_cauchy(H, Hx, -vx, v, w, scale, 1.0 + vx), val)
             out.append(val / scale)
         return out
 
@@ -222,14 +227,15 @@ def _banded(A):
     return ab
 
 
-def _subtracted_cauchy(H, Hp, p, v, w, dx):
-    """∫_0^1 H(v)/(v − p) dv = ∫[H(v) − H(p)]/(v − p) dv + H(p)·L(p) (Gauss–Legendre v, w)."""
+def _subtracted_cauchy(H, Hp, p, v, w, dx, one_minus_p):
+    """∫_0^1 H(v)/(v − p) dv = ∫[H(v) − H(p)]/(v − p) dv + H(p)·L(p) (Gauss–Legendre v, w);
+    `one_minus_p` is 1 − p computed without cancellation."""
     with np.errstate(divide="ignore", invalid="ignore"):
         integrand = (H - Hp[:, None]) / (v[None, :] - p[:, None])
-    return 0.5 * integrand @ w + Hp * _log_kernel(p, dx)
+    return 0.5 * integrand @ w + Hp * _log_kernel(p, dx, one_minus_p)
 
 
-def _log_kernel(vx, Dx):
+def _log_kernel(vx, Dx, one_minus):
     """∫_0^1 dv/(v − v_x) = log(1 − v_x) − log(−v_x); for real v_x the upper-lip value.
 
     At a node (v_x = 0 or 1) the divergent log|v − v_x| is replaced by its finite part in
@@ -237,16 +243,16 @@ def _log_kernel(vx, Dx):
     segments sharing the node cancel."""
     real = vx.imag == 0
     with np.errstate(divide="ignore"):
-        principal = np.log(1 - vx) - np.log(-vx)
-    return np.where(real, _real_log(vx.real, np.abs(Dx)), principal)
+        principal = np.log(one_minus) - np.log(-vx)
+    return np.where(real, _real_log(vx.real, one_minus.real, np.abs(Dx)), principal)
 
 
-def _real_log(v, dx):
-    d1, d0 = np.abs(1 - v), np.abs(v)
+def _real_log(v, one_minus, dx):
+    d1, d0 = np.abs(one_minus), np.abs(v)
     finite = -np.log(np.where(dx > 0, dx, 1.0))
     re = (np.where(d1 > 0, np.log(np.where(d1 > 0, d1, 1.0)), finite)
           - np.where(d0 > 0, np.log(np.where(d0 > 0, d0, 1.0)), finite))
-    im = np.where((v > 0) & (v < 1), np.pi, np.where((v == 0) | (v == 1), 0.5 * np.pi, 0.0))
+    im = np.where((v > 0) & (one_minus > 0), np.pi, np.where((v == 0) | (one_minus == 0), 0.5 * np.pi, 0.0))
     return re + 1j * im
 
 

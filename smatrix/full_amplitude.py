@@ -20,18 +20,16 @@ The angular integrals use Gauss–Legendre on z ∈ [0, ½] and, towards the for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 from scipy.special import eval_legendre
 
 from .cache import cached_arrays
 from .kinematics import S0_CROSSING, phase_space, u_of
+from .partial_waves import PROJECTION_RULE, angular_rule
 from .wavelets import (_theta_of_fraction, chebyshev_fractions, rho_wavelet, rho_wavelet_derivative,
                        s_of_theta, threshold_term, threshold_term_derivative)
-
-PROJECTION_RULE = {"forward_nodes": 32, "panels": 24, "per_panel": 12}
-
 
 def wavelet_pairs(nmax: int) -> tuple[np.ndarray, np.ndarray]:
     """Centres Σ(Nmax) (sorted in s) and the index pairs i ≤ j with σ_i, σ_j on one level θ_k, k ≤ Nmax."""
@@ -93,31 +91,6 @@ class FullBasis:
             thr_part = [thr] if self.threshold else []
             rows[key] = np.concatenate([[const], thr_part, single, pair])
         return rows
-
-
-def angular_rule(s: np.ndarray, rule: dict = PROJECTION_RULE) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes z (m, Q) and weights for ∫_0^1 dz at each s: GL on [0, ½] (none for s − 4 ≤ 8), then
-    τ = −t ∈ [0, (s−4)(1−z_split)/2] in y = log(1 + τ) on equal panels, z = 1 − 2τ/(s − 4)."""
-    s = np.asarray(s, dtype=float)[:, None]
-    d = s - 4.0
-    ga, wa = _gl(rule["forward_nodes"])
-    gb, wb = _gl(rule["per_panel"])
-    P = rule["panels"]
-    z_split = np.where(d > 8.0, 0.5, 0.0)
-    za, wza = 0.5 * z_split * (ga + 1), 0.5 * z_split * wa
-    y_max = np.log1p(0.5 * d * (1 - z_split))
-    h = y_max / P
-    y = (np.arange(P)[:, None] + 0.5 * (gb[None, :] + 1)).ravel()[None, :] * h
-    wy = np.tile(0.5 * wb, P)[None, :] * h
-    tau = np.expm1(y)
-    zb = 1 - 2 * tau / d
-    wzb = wy * (1 + tau) * 2 / d
-    return np.concatenate([za, zb], axis=1), np.concatenate([wza, wzb], axis=1)
-
-
-@lru_cache(maxsize=8)
-def _gl(n: int):
-    return np.polynomial.legendre.leggauss(n)
 
 
 def threshold_projection(J: int, s) -> np.ndarray:

@@ -1,0 +1,148 @@
+"""The (c0, c2) almond of the zero-ddisc model by several methods side by side (P1 Fig. 2a).
+
+Plan: (1) the reference maximum c0 — the rigorous dual-sdp bound when dual-sdp is among the
+methods (0.2 s), else the smallest max c0 of the methods; (2) every method's max c0 and, on each
+of `slices` values c0 = f·c0max (f evenly spaced in `c0_range`), its min c2 and max c2. Every
+point goes through the results store: finished points are reused, failed ones are kept with
+their reason (and retried only with `retry_failed`), the rest run on the executor and are
+recorded one by one as they finish.
+
+Outputs (`write_outputs`): almond.json (every point with its certificate, the checks and the
+verdict), report.md (crosscheck.report) and the figures (crosscheck.figures).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from smatrix.errors import BadInput
+
+from .executors import Executor, progress_bar
+from .methods import REFERENCE_DUAL, Method
+from .points import compute_point, make_point
+from .store import ResultStore
+
+ALMOND_SCHEMA = "smatrix-almond/1"
+DEFAULT_RANGE = (0.02, 0.95)   # fractions of c0max: from near the free theory to near the tip
+C2_OBJECTIVES = ("min-c2", "max-c2")
+
+
+class AlmondFailed(RuntimeError):
+    """The scan cannot go on (no reference maximum c0)."""
+
+
+@dataclass
+class AlmondConfig:
+    methods: list[Method]
+    settings: dict[str, dict[str, Any]]       # resolved settings per method name
+    slices: int = 10
+    c0_range: tuple[float, float] = DEFAULT_RANGE
+    model: str = "zero-ddisc"
+    retry_failed: bool = False
+    labels: dict[str, Any] = field(default_factory=dict)   # e.g. {"preset": "quick"}
+
+    def validate(self) -> None:
+        if self.model != "zero-ddisc":
+            raise BadInput(f"the almond runs for --model zero-ddisc only (got {self.model!r})")
+        if not self.methods:
+            raise BadInput("no methods selected")
+        lo, hi = self.c0_range
+        if self.slices < 1:
+            raise BadInput(f"empty slice range: --slices must be ≥ 1, got {self.slices}")
+        if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi <= 1) or (self.slices > 1 and lo == hi):
+            raise BadInput(f"empty slice range: --range {lo:g},{hi:g} must satisfy 0 < FROM < TO ≤ 1 "
+                           "(fractions of the maximal c0)")
+
+
+def slice_c0(c0max: float, slices: int, c0_range: tuple[float, float]) -> list[float]:
+    return [float(f * c0max) for f in np.linspace(c0_range[0], c0_range[1], slices)]
+
+
+def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progress: bool = True) -> dict[str, Any]:
+    """Scan the almond (see the module docstring); returns the almond dict (without checks)."""
+    cfg.validate()
+    t0 = time.perf_counter()
+    by_name = {m.name: m for m in cfg.methods}
+    counts = {"computed": 0, "reused": 0, "failed": 0}
+    point = lambda m, obj, c0: make_point(cfg.model, m, obj, c0, cfg.settings[m])
+    ref_name = REFERENCE_DUAL if REFERENCE_DUAL in by_name else None
+    first = [point(ref_name, "max-c0", None)] if ref_name else [point(m.name, "max-c0", None) for m in cfg.methods]
+    rows = _execute(first, by_name, executor, store, cfg.retry_failed, progress, counts)
+    c0max, ref_from = _reference_c0max(rows, by_name)
+    c0s = slice_c0(c0max, cfg.slices, cfg.c0_range)
+    rest = [p for p in (point(m.name, "max-c0", None) for m in cfg.methods) if p["key"] not in rows]
+    rest += [point(m.name, obj, c0) for c0 in c0s for obj in C2_OBJECTIVES for m in cfg.methods]
+    rows.update(_execute(rest, by_name, executor, store, cfg.retry_failed, progress, counts))
+    counts["failed"] = sum(r["status"] == "failed" for r in rows.values())   # this run's and kept ones
+    return {"schema": ALMOND_SCHEMA, "model": cfg.model, "labels": cfg.labels,
+            "methods": {m.name: {"kind": m.kind, "settings": cfg.settings[m.name], "tolerance": m.tolerance,
+                                 "tip_tolerance": m.tip_tolerance, "atol": m.atol} for m in cfg.methods},
+            "c0max_reference": c0max, "c0max_from": ref_from, "c0_range": list(cfg.c0_range),
+            "slices": c0s, "points": list(rows.values()), "executor": executor.name, "store": str(store.path),
+            **counts, "seconds": time.perf_counter() - t0}
+
+
+def _execute(points: list[dict], methods: dict[str, Method], executor: Executor, store: ResultStore,
+             retry_failed: bool, progress: bool, counts: dict[str, int]) -> dict[str, dict]:
+    """Reuse finished points, run the others, record each as it finishes; the store's rows."""
+    todo = []
+    for p in points:
+        old = store.get(p["method"], p["key"])
+        if old and (old["status"] == "done" or (old["status"] == "failed" and not retry_failed)):
+            counts["reused"] += 1
+        else:
+            todo.append(p)
+    if todo:
+        store.mark_running(todo)
+        with progress_bar(len(todo), progress, "almond points") as bar:
+            for p, row in executor.run(compute_point, [(p, methods[p["method"]].run) for p in todo]):
+                store.record(row)
+                counts["computed"] += 1
+                bar.set_postfix_str(f"{p['method']} {p['objective']}", refresh=False)
+                bar.update(1)
+    return {p["key"]: store.get(p["method"], p["key"]) for p in points}
+
+
+def _reference_c0max(rows: dict[str, dict], methods: dict[str, Method]) -> tuple[float, str]:
+    """dual-sdp's bound if it is there, else the smallest max c0 (primal methods first)."""
+    done = [r for r in rows.values() if r["status"] == "done" and r["value"] is not None]
+    for kind in ("dual", "primal") if REFERENCE_DUAL in methods else ("primal", "dual"):
+        vals = [(r["value"], r["method"]) for r in done if methods[r["method"]].kind == kind]
+        if vals:
+            return min(vals)
+    reasons = "; ".join(f"{r['method']}: {r.get('reason') or r['status']}" for r in rows.values())
+    raise AlmondFailed(f"no maximal c0 to place the slices on ({reasons})")
+
+
+def write_outputs(almond: dict[str, Any], out: str | Path, figures: bool = True) -> dict[str, str]:
+    """almond.json, report.md and the figures in `out` (the almond dict must carry its checks)."""
+    from .report import markdown_report
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"almond": str(out / "almond.json"), "report": str(out / "report.md")}
+    if figures:
+        from .figures import draw_all
+        files.update(draw_all(almond, out))
+    slim = {**almond, "points": [_slim(r) for r in almond["points"]], "files": files}
+    Path(files["almond"]).write_text(json.dumps(slim, indent=1, default=_json_default))
+    Path(files["report"]).write_text(markdown_report(almond, files))
+    return files
+
+
+def _slim(row: dict) -> dict:
+    """A point for almond.json: its result with the certificate; analysis without the S0 arrays."""
+    result = dict(row.get("result") or {})
+    analysis = result.get("analysis")
+    if isinstance(analysis, dict):
+        result["analysis"] = {k: v for k, v in analysis.items() if k not in ("s", "abs_S0", "delta0")}
+    return {**row, "result": result}
+
+
+def _json_default(x):
+    return x.tolist() if hasattr(x, "tolist") else str(x)

@@ -1,0 +1,106 @@
+"""`smatrix almond` and `smatrix crosscheck` (subcommands of smatrix.cli).
+
+Exit codes: 0 the methods agree, 1 they disagree (the report says which check failed),
+2 bad input, 4 the scan could not run (no reference maximum c0).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from .methods import DEFAULT_METHODS
+
+QUICK_SLICES = 3
+EXIT_DISAGREE = 1
+EXIT_FAILED = 4
+
+
+def _range(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected FROM,TO (two fractions of the maximal c0), got {text!r}") from None
+    return lo, hi
+
+
+def add_parsers(sub) -> None:
+    """The almond and crosscheck subcommands (options shared)."""
+    al = sub.add_parser("almond", help="the (c0, c2) almond by several methods: store, report, figures")
+    cc = sub.add_parser("crosscheck", help="the README's main job: almond by all methods + agreement verdict "
+                                           "(--quick: a few slices, cheap settings, minutes on 2 cores)")
+    cc.add_argument("--quick", action="store_true", help=f"{QUICK_SLICES} slices, cheap neural settings")
+    for p, out in ((al, "almond-results"), (cc, "crosscheck-results")):
+        p.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc"])
+        p.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                       help="comma-separated: primal-wavelet, primal-grid, dual-sdp, dual-nn, primal-nn")
+        p.add_argument("--slices", type=int, default=None, help=f"c0 slices (default 10; --quick {QUICK_SLICES})")
+        p.add_argument("--range", type=_range, default=None, metavar="FROM,TO",
+                       help="slices at these fractions of the maximal c0 (default 0.02,0.95)")
+        p.add_argument("--executor", default="local", help="local | local:N | dask://HOST:PORT")
+        p.add_argument("--store", default=None, help="SQLite results store (default OUT/results.sqlite)")
+        p.add_argument("--out", default=out, help=f"output directory (default {out})")
+        p.add_argument("--set", action="append", default=None, metavar="METHOD.KEY=VALUE",
+                       help="override a method setting, e.g. primal-grid.nodes=400 (repeatable)")
+        p.add_argument("--retry-failed", action="store_true", help="recompute points recorded as failed")
+        p.add_argument("--no-plots", action="store_true", help="skip the figures")
+        p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="progress bar on stderr (default: when stderr is a terminal)")
+        p.add_argument("--json", action="store_true")
+
+
+def run_command(a) -> int:
+    from .almond import DEFAULT_RANGE, AlmondConfig, AlmondFailed, run_almond, write_outputs
+    from .executors import make_executor
+    from .methods import parse_methods, parse_overrides
+    from .report import console_table, evaluate, summary_table, verdict_lines
+    from .store import ResultStore
+    quick = getattr(a, "quick", False)
+    methods = parse_methods(a.methods)
+    overrides = parse_overrides(a.set, methods)
+    settings = {m.name: m.settings_for(quick, overrides.get(m.name)) for m in methods}
+    cfg = AlmondConfig(methods, settings, slices=a.slices if a.slices is not None else (QUICK_SLICES if quick else 10),
+                       c0_range=a.range or DEFAULT_RANGE, model=a.model, retry_failed=a.retry_failed,
+                       labels={"command": a.command, "preset": "quick" if quick else "default"})
+    cfg.validate()
+    out = Path(a.out)
+    progress = sys.stderr.isatty() if a.progress is None else a.progress
+    with ResultStore(a.store or out / "results.sqlite") as store, make_executor(a.executor) as executor:
+        if not a.json:
+            print(f"{a.command}: {', '.join(settings)} on {cfg.slices} slices, executor {executor.name}, "
+                  f"store {store.path}", flush=True)
+        try:
+            almond = evaluate(run_almond(cfg, executor, store, progress=progress))
+        except AlmondFailed as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+    files = write_outputs(almond, out, figures=not a.no_plots)
+    if a.json:
+        print(json.dumps(json_summary(almond, files), default=float))
+    else:
+        print(f"\n{summary_table(almond)}\n\n{console_table(almond)}\n")
+        print("\n".join(verdict_lines(almond)))
+        print(f"points: {almond['computed']} computed, {almond['reused']} reused, {almond['failed']} failed; "
+              f"{almond['seconds']:.1f} s; report {files['report']}"
+              + (f", plot {files['almond_plot']}" if "almond_plot" in files else ""))
+    return 0 if almond["agreement"] else EXIT_DISAGREE
+
+
+def json_summary(almond: dict, files: dict[str, str]) -> dict:
+    """The last line of `--json`: verdict, per-method values (with certificates' flags) and files."""
+    methods = {}
+    for m, s in almond["summary"].items():
+        pts = sorted((r for r in almond["points"] if r["method"] == m),
+                     key=lambda r: (r["objective"] != "max-c0", r["objective"], r["c0"] or 0.0))
+        methods[m] = {**s, "values": [{"objective": r["objective"], "c0": r["c0"], "value": r.get("value"),
+                                       "c2": (r.get("result") or {}).get("c2"), "certified": r.get("certified"),
+                                       "gap": r.get("gap"), "status": r["status"], "reason": r.get("reason")}
+                                      for r in pts]}
+    return {"agreement": almond["agreement"], "model": almond["model"], "c0max_reference": almond["c0max_reference"],
+            "c0max_over_pi": almond["c0max_reference"] / math.pi, "slices": almond["slices"], "methods": methods,
+            "failed_checks": [c for c in almond["checks"] if c["counts"] and not c["ok"]],
+            "computed": almond["computed"], "reused": almond["reused"], "failed": almond["failed"],
+            "seconds": almond["seconds"], "files": files}

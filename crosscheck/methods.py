@@ -1,0 +1,152 @@
+"""The methods an almond scan compares: one registry entry each, a picklable callable
+(objective, c0, settings) → Result plus its almond settings and *stated* tolerances.
+
+Tolerances: the |gap| to the reference dual bound (dual-sdp) that each method is expected to
+reach at its almond settings, |Δ| ≤ tolerance·|reference| + atol (the tip tolerance at max c0);
+the agreement verdict (crosscheck.report) checks them, it never assumes them. Where they come from
+(measured values: docs/crosscheck.md):
+- primal-grid (spline elements, 250 nodes, segments in [5.6, 10⁴] split 2×): 1e-4 on the c2
+  boundaries (the issue's target; measured ≤ 3e-5 up to c0 = 0.98 c0max), 2e-4 at max c0
+  (measured 3.3e-5; the narrow resonance at the tip converges slowest, docs/convergence.md).
+- primal-wavelet (Nmax 12, float64): the SVD truncation at 1e-13 stalls it (docs/convergence.md):
+  max c0 5.3e-4 low (1e-3); the upper boundary near the tip is worst, 4.4e-3 at 0.95 c0max (1e-2).
+- dual-nn: 1 % plus 5e-4 absolute. Its target was 0.5 % (docs/nn_dual.md, three points); over
+  the 20-slice almond the worst point is min c2 at 0.95 c0max, 5.2e-3 (3000 epochs; 5.9e-5 there
+  with 1500 — training is not monotone in epochs near the tip), and its absolute accuracy in c2 is
+  ~1e-4…3e-4, which near the origin (c2 → 0 like c0²) is several % relative.
+"""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from smatrix.errors import BadInput
+from smatrix.result import Result
+
+Runner = Callable[[str, "float | None", dict], Result]
+
+
+def run_primal_wavelet(objective: str, c0: float | None, settings: dict) -> Result:
+    from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+    return solve_wavelet(objective, c0, WaveletConfig(**settings))
+
+
+def run_primal_grid(objective: str, c0: float | None, settings: dict) -> Result:
+    from sdp.zero_ddisc_grid import GridConfig, solve_grid
+    return solve_grid(objective, c0, GridConfig(**settings))
+
+
+def run_dual_sdp(objective: str, c0: float | None, settings: dict) -> Result:
+    from sdp.zero_ddisc_dual import DualConfig, solve_dual
+    return solve_dual(objective, c0, DualConfig(**settings))
+
+
+def run_dual_nn(objective: str, c0: float | None, settings: dict) -> Result:
+    from neural.zero_ddisc_dual import NNDualConfig, train_dual
+    return train_dual(objective, c0, NNDualConfig(**settings), progress=False)
+
+
+_PRIMAL_NN_MODULE = "neural.zero_ddisc_primal"
+
+
+def primal_nn_missing() -> str | None:
+    """Why primal-nn cannot run in the almond (None when it can)."""
+    if importlib.util.find_spec(_PRIMAL_NN_MODULE) is None:
+        return "primal-nn is not available yet (neural/zero_ddisc_primal.py, issue 6, is not in this checkout)"
+    return ("primal-nn is not wired into the almond yet: neural/zero_ddisc_primal.train_primal builds the "
+            "amplitude at a target (c0, c2); the almond needs min/max c2 at fixed c0, i.e. a boundary search "
+            "by P1's Regge criterion (issue 6) — replace run_primal_nn once that exists")
+
+
+def run_primal_nn(objective: str, c0: float | None, settings: dict) -> Result:
+    raise BadInput(primal_nn_missing() or "primal-nn: no runner")
+
+
+def _config_check(module: str, cls: str) -> Callable[[dict], None]:
+    def check(settings: dict) -> None:
+        import importlib
+        config = getattr(importlib.import_module(module), cls)
+        try:
+            config(**settings)
+        except TypeError as exc:
+            known = ", ".join(config.__dataclass_fields__)
+            raise BadInput(f"bad settings {settings}: {exc} (known: {known})") from None
+    return check
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    kind: str                        # "primal" (achieved values) | "dual" (rigorous bounds)
+    run: Runner
+    settings: dict[str, Any]         # almond defaults
+    quick: dict[str, Any]            # `smatrix crosscheck --quick` (cheap) overrides
+    tolerance: float                 # stated relative |gap| to the reference dual on the c2 slices
+    tip_tolerance: float             # the same at max c0
+    atol: float = 0.0                # absolute allowance on top (|Δ| ≤ tolerance·|ref| + atol)
+    check_settings: Callable[[dict], None] = field(default=lambda settings: None)
+    missing: Callable[[], str | None] = field(default=lambda: None)
+
+    def settings_for(self, quick: bool, overrides: dict | None = None) -> dict[str, Any]:
+        merged = {**self.settings, **(self.quick if quick else {}), **(overrides or {})}
+        self.check_settings(merged)
+        return merged
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("primal-wavelet", "primal", run_primal_wavelet, {"nmax": 12, "grid": 300}, {},
+           tolerance=1e-2, tip_tolerance=1e-3,
+           check_settings=_config_check("sdp.zero_ddisc_wavelet", "WaveletConfig")),
+    Method("primal-grid", "primal", run_primal_grid, {"nodes": 250, "spline": True, "refine": 2}, {},
+           tolerance=1e-4, tip_tolerance=2e-4,
+           check_settings=_config_check("sdp.zero_ddisc_grid", "GridConfig")),
+    Method("dual-sdp", "dual", run_dual_sdp, {}, {}, tolerance=0.0, tip_tolerance=0.0,
+           check_settings=_config_check("sdp.zero_ddisc_dual", "DualConfig")),
+    Method("dual-nn", "dual", run_dual_nn, {}, {"epochs": 1500},
+           tolerance=1e-2, tip_tolerance=5e-3, atol=5e-4,
+           check_settings=_config_check("neural.zero_ddisc_dual", "NNDualConfig")),
+    Method("primal-nn", "primal", run_primal_nn, {}, {}, tolerance=1e-2, tip_tolerance=1e-2,
+           missing=primal_nn_missing),
+)}
+
+DEFAULT_METHODS = ("primal-wavelet", "primal-grid", "dual-sdp", "dual-nn")
+REFERENCE_DUAL = "dual-sdp"
+
+
+def parse_methods(text: str, registry: dict[str, Method] | None = None) -> list[Method]:
+    """'a,b,c' → registry entries, with a clear error for unknown, repeated or unavailable ones."""
+    registry = METHODS if registry is None else registry
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise BadInput("--methods is empty; choose from " + ", ".join(registry))
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        raise BadInput(f"unknown method {unknown[0]!r}; choose from {', '.join(registry)}")
+    if len(set(names)) != len(names):
+        raise BadInput(f"a method is listed twice in --methods {text!r}")
+    for n in names:
+        reason = registry[n].missing()
+        if reason:
+            raise BadInput(reason)
+    return [registry[n] for n in names]
+
+
+def parse_overrides(items: list[str] | None, methods: list[Method]) -> dict[str, dict[str, Any]]:
+    """--set METHOD.KEY=VALUE (VALUE as JSON when it parses: numbers, true/false, null; else text)."""
+    import json
+    out: dict[str, dict[str, Any]] = {}
+    names = {m.name for m in methods}
+    for item in items or []:
+        head, sep, raw = item.partition("=")
+        method, dot, key = head.partition(".")
+        if not sep or not dot or not key:
+            raise BadInput(f"--set expects METHOD.KEY=VALUE, got {item!r}")
+        if method not in names:
+            raise BadInput(f"--set {item!r}: method {method!r} is not among --methods ({', '.join(sorted(names))})")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        out.setdefault(method, {})[key] = value
+    return out
