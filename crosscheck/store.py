@@ -42,6 +42,21 @@ CREATE TABLE IF NOT EXISTS points (
 """
 
 
+def _enable_wal(db: sqlite3.Connection, attempts: int = 100) -> None:
+    """WAL journal. Switching the mode needs an exclusive lock and SQLite does not run the busy
+    handler for it: several workers opening a fresh store at once get "database is locked", so
+    retry (and skip the switch once another connection has made it)."""
+    for k in range(attempts):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or k == attempts - 1:
+                raise
+            time.sleep(0.05 * (1 + k % 10))
+
+
 class ResultStore:
     """The points of one or several scans (see the module docstring)."""
 
@@ -53,7 +68,7 @@ class ResultStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(self._db)
             with self._write() as db:
                 for statement in filter(str.strip, _DDL.split(";")):
                     db.execute(statement)

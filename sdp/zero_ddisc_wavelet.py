@@ -35,6 +35,7 @@ from smatrix.wavelets import (rho_wavelet_derivative, threshold_term_derivative,
 from .inelastic import certificate_eta, cone_radius, eta_hash, load_eta0
 from .objectives import check_objective, objective_and_constraints
 from .sdpb import SDPBProblem, affine_chart, run_sdpb, unitarity_blocks
+from .reduced_socp import reduce_columns
 from .solve import failure_message as _failure_message, solve
 
 
@@ -105,11 +106,8 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
     s_grid = unitarity_grid(config.grid)
     radius = cone_radius(profile, s_grid)  # |S0| ≤ sqrt(1 − η0), eq. (14) with inelasticity
     B, re_S1, im_S, c0_row, c2_row = wavelet_design(centres, s_grid, config.uv_condition, config.threshold_term)
-    A = np.vstack([re_S1, im_S, c0_row[None], c2_row[None]]).astype(float)
-    norms = np.linalg.norm(A, axis=0)
-    U, sv, Vt = np.linalg.svd(A / norms, full_matrices=False)
-    keep = sv > config.svd_cutoff * sv[0]
-    U, sv, Vt = U[:, keep], sv[keep], Vt[keep]
+    red = reduce_columns(re_S1, im_S, c0_row, c2_row, config.svd_cutoff)
+    U = red.U
     m = s_grid.size
     beta = cp.Variable(U.shape[1])
     re_S = 1.0 + U[:m] @ beta
@@ -119,8 +117,7 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
     sol = solve(cp.Problem(obj, [cp.SOC(radius, cp.vstack([re_S, ims]), axis=0), *fix]), config.solver)
     if sol.status not in ("optimal", "optimal_inaccurate"):
         return base(status=sol.status, t0=t0, message=_failure_message(sol, c0))
-    # γ = diag(1/norms) Vᵀ diag(1/σ) β, α = B γ — in extended precision
-    gamma = (Vt.T.astype(np.longdouble) @ (beta.value.astype(np.longdouble) / sv)) / norms
+    gamma = red.gamma(beta.value)  # α = B γ in extended precision
     coef = B @ gamma
     if not config.threshold_term:
         coef = np.concatenate([coef, [0]])
@@ -132,8 +129,8 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
         method="primal-wavelet", model="zero-ddisc", objective=objective, c0=tay["c0"], c2=tay["c2"],
         value=value, bound_kind="primal (achieved)", status=sol.status,
         certified=cert.passed,
-        certificate={**cert.__dict__, "wavelets": int(centres.size), "rank_kept": int(keep.sum()),
-                     "condition_dropped": float(sv[-1] / sv[0]), "max_abs_coefficient": float(np.max(np.abs(coef))),
+        certificate={**cert.__dict__, "wavelets": int(centres.size), "rank_kept": red.rank,
+                     "condition_dropped": float(red.sv[-1] / red.sv[0]), "max_abs_coefficient": float(np.max(np.abs(coef))),
                      "threshold_beta": float(coef[-1]),
                      "solver_iterations": sol.iterations, "solver_seconds": sol.seconds,
                      "objective_in_solver": float(sol.value)},

@@ -33,10 +33,16 @@ def unitarity_violation(amplitude: Amplitude, s, eta=None) -> np.ndarray:
 
 
 def certify_spin0(amplitude: Amplitude, imposed, tolerance: float = DEFAULT_TOLERANCE,
-                  factor: int = 4, eta=None) -> Certificate:
-    """Re-measure max(|S0|² − 1) on `dense_check_points(imposed, factor)`."""
-    s = dense_check_points(imposed, factor)
+                  factor: int = 4, eta=None, s_far: float = 1e16) -> Certificate:
+    """Re-measure max(|S0|² − 1) on `dense_check_points(imposed, factor, s_far)`; the details
+    also give max ||S0|² − 1 (+ η)|, the residual of the equality where one was imposed."""
+    s = dense_check_points(imposed, factor, s_far)
     viol = np.asarray(unitarity_violation(amplitude, s, None if eta is None else eta(s)), dtype=float)
+    return spin0_certificate(s, viol, tolerance, factor, int(np.size(imposed)))
+
+
+def spin0_certificate(s, viol, tolerance: float, factor: int, imposed_points: int) -> Certificate:
+    """Certificate from |S0|² − 1 (+ η) already measured at the check points s."""
     finite = np.all(np.isfinite(viol))
     worst = float(np.max(viol)) if finite else float("nan")
     k = int(np.argmax(viol)) if finite else 0
@@ -44,4 +50,5 @@ def certify_spin0(amplitude: Amplitude, imposed, tolerance: float = DEFAULT_TOLE
         max_unitarity_violation=max(worst, 0.0) if finite else float("nan"),
         check_points=int(s.size), spins_checked=[0], tolerance=tolerance,
         details={"worst_s": float(s[k]), "s_range": [float(s[0]), float(s[-1])],
-                 "density_factor": factor, "imposed_points": int(np.size(imposed))})
+                 "density_factor": factor, "imposed_points": imposed_points,
+                 "max_abs_residual": float(np.max(np.abs(viol))) if finite else float("nan")})

@@ -118,6 +118,27 @@ def build_parser() -> argparse.ArgumentParser:
                     help="newton: reach c0 in steps of π, hot-starting each solve")
     bl.add_argument("--json", action="store_true")
 
+    np_ = sub.add_parser("nn-primal", help="neural primal: an amplitude at fixed c0 with a c2 target, "
+                         "Newton-polished and certified (P1 §5.1)")
+    np_.add_argument("--c0", type=_number, required=True, help="e.g. 28pi")
+    np_.add_argument("--c2", type=_number, required=True, help="target c2")
+    np_.add_argument("--ansatz", default="regular", choices=["regular", "singular"],
+                     help="threshold behaviour (57a/b): regular S0(4) = 1 (lower boundary), singular "
+                          "S0(4) = −1 (the interior family)")
+    np_.add_argument("--inelastic", action="store_true",
+                     help="|S0| = 1 below s = 16 and above --inelastic-max, |S0| ≤ 1 in between (eqs. 70–71)")
+    np_.add_argument("--inelastic-max", type=_number, default=1e3, help="top of the inelastic window (default 1e3)")
+    np_.add_argument("--eta-out", default=None, help="write η0(s) here (.json or .npz) for injection into the SDP")
+    np_.add_argument("--epochs", type=int, default=2000, help="Adam epochs (default 2000)")
+    np_.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine schedule)")
+    np_.add_argument("--gamma", type=float, default=1.0, help="weight γ of (c2 − target)² (eq. 61)")
+    np_.add_argument("--seed", type=int, default=0)
+    np_.add_argument("--no-polish", action="store_true", help="report the trained network without the Newton polish")
+    np_.add_argument("--compare-dual", action="store_true", help="also compute the dual c2 bounds at this c0")
+    np_.add_argument("--checkpoint", default=None, help="save the network here (every 500 epochs and at the end)")
+    np_.add_argument("--init", default=None, help="resume (same target) or hot start (other target) from a checkpoint")
+    np_.add_argument("--json", action="store_true")
+
     sd = sub.add_parser("sdpb", help="SDPB files for runs elsewhere (clusters, SDPB 2.x/3.x)")
     sds = sd.add_subparsers(dest="sdpb_command", parser_class=_Parser, required=True)
     ex = _bound_parser(sds, "export", "write the wavelet primal as SDPB input (60-digit entries)",
@@ -207,6 +228,36 @@ def _run_baseline(a):
     if a.continuation and a.method != "newton":
         raise CliError("--continuation applies to --method newton")
     return baseline_result(a.method, a.c0, a.grid, a.max_iter, a.continuation)
+
+
+def _run_nn_primal(a):
+    from neural.zero_ddisc_primal import NNPrimalConfig, train_primal
+    if a.eta_out is not None and not a.inelastic:
+        raise CliError("--eta-out needs --inelastic (an elastic amplitude has η0 = 0)")
+    if not a.inelastic_max > 16:
+        raise CliError(f"--inelastic-max must lie above s = 16, got {a.inelastic_max}")
+    dual = None
+    if a.compare_dual:
+        from sdp.zero_ddisc_dual import solve_dual
+        dual = tuple(solve_dual(obj, a.c0).value for obj in ("min-c2", "max-c2"))
+    cfg = NNPrimalConfig(ansatz=a.ansatz, inelastic=a.inelastic, s_inelastic_max=a.inelastic_max, epochs=a.epochs,
+                         lr=a.lr, gamma=a.gamma, seed=a.seed, polish=not a.no_polish)
+    return train_primal(a.c0, a.c2, cfg, init=a.init, checkpoint=a.checkpoint, eta_out=a.eta_out,
+                        progress=not a.json, dual_bounds=dual)
+
+
+def _print_nn_primal(res) -> None:
+    cert = res.certificate or {}
+    print(f"  target      : c2 = {cert['c2_target']:.10g}  (met: {cert['target_met']})")
+    print(f"  residual    : max ||S0|²−1| at the {cert['imposed_points']} nodes: network {cert['nn_residual']:.2e}, "
+          f"polished {cert['polished_residual'] if cert['polished_residual'] is not None else float('nan'):.2e}")
+    regge = cert["regge"]
+    print(f"  Regge       : {regge['reason']}  (Re f0 = {regge['re_f0_end']:.4g} at s = {regge['s_window'][1]:.3g})")
+    if "dual_bounds" in cert:
+        lo, hi = cert["dual_bounds"]
+        print(f"  dual bounds : {lo:.10g} ≤ c2 ≤ {hi:.10g} at this c0  (target inside: {cert['target_within_dual']})")
+    if cert.get("eta_file"):
+        print(f"  η0 profile  : {cert['eta_file']}  (max η0 = {cert.get('max_eta', float('nan')):.4g})")
 
 
 def _run_sdpb_export(a) -> int:
@@ -315,6 +366,18 @@ def main(argv: list[str] | None = None) -> int:
             res = _run_baseline(a)
             _print_result(res, a.json)
             return 0 if res.status == "converged" else EXIT_FAILED
+        if a.command == "nn-primal":
+            res = _run_nn_primal(a)
+            _print_result(res, a.json)
+            if not a.json:
+                _print_nn_primal(res)
+            if res.status == "outside":
+                print(f"outside: {res.message}", file=sys.stderr)
+                return EXIT_INFEASIBLE
+            if res.status in ("failed", "off-target"):
+                print(f"{res.status}: {res.message}", file=sys.stderr)
+                return EXIT_FAILED
+            return 0
         if a.command == "sdpb":
             return _run_sdpb_export(a)
         if a.command in ("almond", "crosscheck"):

@@ -21,6 +21,14 @@ from .dispersion import SpectralGrid, froissart_gribov_kernel, sum_rule_kernel
 from .kinematics import phase_space
 
 
+def re_f0_matrix(grid: SpectralGrid, s) -> np.ndarray:
+    """M with Re f0(s_j) = c0/16π + M @ h_nodes, eq. (16) with c0 held fixed (no sum rule):
+    16π² (Re f0 − c0/16π) = ∫ρ [PV 1/(s'−s) − 3/(s'−4/3) + K^{(4)}(s, s')]."""
+    sub = grid.smooth_weights(sum_rule_kernel(1))
+    M = grid.cauchy_matrix(s).real - 3.0 * sub[None, :] + grid.smooth_matrix(froissart_gribov_kernel, s)
+    return M / (16 * np.pi**2)
+
+
 @dataclass(frozen=True)
 class ElasticProblem:
     """Elastic unitarity at the interior nodes s_1 … s_{N−2} (h(4) = 0: regular threshold, the
@@ -35,10 +43,7 @@ class ElasticProblem:
     @cached_property
     def re_f0_matrix(self) -> np.ndarray:
         """A with Re f0(s_i) = c0/16π + A @ h_interior (eq. 16 with c0 fixed)."""
-        g, s = self.grid, self.points
-        sub = g.smooth_weights(sum_rule_kernel(1))
-        M = (g.cauchy_matrix(s).real - 3.0 * sub[None, :] + g.smooth_matrix(froissart_gribov_kernel, s))
-        return M[:, 1:-1] / (16 * np.pi**2)
+        return re_f0_matrix(self.grid, self.points)[:, 1:-1]
 
     def X(self, h: np.ndarray, c0: float) -> np.ndarray:
         """Im S0 = ϱ Re f0 at the interior nodes."""
