@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", required=True, help="directory for problem.xml / problem.json / chart.json")
     ex.add_argument("--json", action="store_true")
 
+    from .twoprr.cli import add_parser as add_2prr_parser
+    add_2prr_parser(sub)  # 2prr
+
     from crosscheck.cli import add_parsers as add_almond_parsers
     add_almond_parsers(sub)  # almond, crosscheck
     return p
@@ -380,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if a.command == "sdpb":
             return _run_sdpb_export(a)
+        if a.command == "2prr":
+            from .twoprr.cli import run as run_2prr_command
+            return run_2prr_command(a)
         if a.command in ("almond", "crosscheck"):
             from crosscheck.cli import run_command
             return run_command(a)

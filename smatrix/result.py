@@ -23,10 +23,12 @@ class Certificate:
     spins_checked: list[int]
     tolerance: float
     details: dict[str, Any] = field(default_factory=dict)
+    other_checks_passed: bool = True   # further conditions a certificate states in `details`
 
     @property
     def passed(self) -> bool:
-        return math.isfinite(self.max_unitarity_violation) and self.max_unitarity_violation <= self.tolerance
+        return (self.other_checks_passed and math.isfinite(self.max_unitarity_violation)
+                and self.max_unitarity_violation <= self.tolerance)
 
 
 @dataclass

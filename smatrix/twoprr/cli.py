@@ -1,0 +1,148 @@
+"""`smatrix 2prr`: the 2PRR amplitude at a given c0 (classical Newton solver), its certificate,
+c2 with its Richardson error, η_J(s) for injection, the saved amplitude and figures."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+from ..numbers import parse_number
+
+EXIT_FAILED = 4
+
+
+def _number(text: str) -> float:
+    try:
+        return parse_number(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("2prr", help="2PRR amplitude from the Mandelstam equation at fixed c0 (P2 §2–4)")
+    p.add_argument("--c0", type=_number, required=True, help="subtraction constant, e.g. 40pi")
+    p.add_argument("--n", type=int, default=48, help="nodes of the s/t grid (default 48)")
+    p.add_argument("--smax", type=_number, default=1e8, help="cutoff s_max of the grid (default 1e8)")
+    p.add_argument("--ladder", type=_ints, default=None,
+                   help="resolutions for the Richardson estimate of c2, ending at N (default ⅔N, ⅚N, N)")
+    p.add_argument("--method", default="newton", choices=["newton"], help="solver (classical Newton)")
+    p.add_argument("--init", default=None, metavar="FILE", help="hot start from a saved solution (.npz)")
+    p.add_argument("--eta-out", default=None, metavar="FILE",
+                   help="write η_J(s), J ≤ 10, in the inelasticity schema (docs/inelasticity.md)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="write result.json, solution.npz (reload with --init), eta.json and the figures")
+    p.add_argument("--no-plots", action="store_true", help="with --out: skip the figures")
+    p.add_argument("--json", action="store_true")
+
+
+def default_ladder(n: int) -> tuple[int, ...]:
+    """(⅔N, ⅚N, N) rounded, at least 12 and strictly increasing."""
+    rungs = sorted({max(12, round(2 * n / 3)), max(12, round(5 * n / 6)), n})
+    return tuple(r for r in rungs if r <= n)
+
+
+def _check_outputs(a) -> None:
+    """Output paths are checked before any work (one-line errors)."""
+    if a.out is not None:
+        out = Path(a.out)
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"--out {out}: exists and is not a directory")
+        parent = out if out.exists() else out.parent
+        if not os.access(parent if str(parent) else ".", os.W_OK):
+            raise ValueError(f"--out {out}: cannot write there")
+    if a.eta_out is not None:
+        path = Path(a.eta_out)
+        if path.is_dir():
+            raise ValueError(f"--eta-out {path}: is a directory")
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir() or not os.access(parent, os.W_OK):
+            raise ValueError(f"--eta-out {path}: directory {parent} does not exist or is not writable")
+
+
+def run(a) -> int:
+    """Execute `smatrix 2prr` (ValueError → the caller's one-line bad-input error)."""
+    from .run import RunConfig, eta_profile, run_2prr
+    from .solver import Solution
+
+    if not math.isfinite(a.c0) or a.c0 < 0:
+        raise ValueError(f"--c0 must be ≥ 0 (2PRR amplitudes are built for c0 ≥ 0), got {a.c0:g}")
+    ladder = a.ladder or default_ladder(a.n)
+    if ladder[-1] != a.n:
+        raise ValueError(f"--ladder must end at --n {a.n}, got {','.join(map(str, ladder))}")
+    cfg = RunConfig(c0=float(a.c0), n=a.n, s_max=float(a.smax), ladder=tuple(ladder))
+    try:
+        cfg.validate()
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("n ≥ 12", "--n/--ladder ≥ 12").replace("s_max", "--smax")) from None
+    _check_outputs(a)
+    init = Solution.load(a.init) if a.init else None
+    run_ = run_2prr(cfg, init=init, progress=True)
+    res = run_.result
+    d = res.to_dict()
+    if run_.amplitude is None:
+        _print(d, a.json)
+        print(f"not-converged: {res.message}", file=sys.stderr)
+        return EXIT_FAILED
+    profile = eta_profile(run_.amplitude, run_.system)
+    if a.eta_out:
+        profile.save(a.eta_out)
+    if a.out:
+        out = Path(a.out)
+        out.mkdir(parents=True, exist_ok=True)
+        run_.solution.save(out / "solution.npz")
+        profile.save(out / "eta.json")
+        (out / "result.json").write_text(json.dumps(d, default=float, indent=1))
+        if not a.no_plots:
+            from .figures import FIGURES
+            for name, fig in FIGURES.items():
+                f = fig(run_.amplitude, res.extra["regge"]) if name == "regge.png" else fig(run_.amplitude)
+                f.savefig(out / name, dpi=110)
+    _print(d, a.json)
+    if not res.certified:
+        print(f"warning: the 2PRR amplitude at c0/π = {a.c0 / math.pi:.4g} is not certified ({res.message})",
+              file=sys.stderr)
+    return 0
+
+
+def _print(d: dict, as_json: bool) -> None:
+    if as_json:
+        slim = {k: v for k, v in d.items() if k != "extra"}
+        extra = d.get("extra") or {}
+        for key in ("c2_error", "eta_peak", "c2_finest", "residual", "c3", "eta0_peak_s"):
+            slim[key] = extra.get(key)
+        if extra.get("regge"):
+            slim["regge"] = {k: extra["regge"].get(k) for k in ("T_inf", "k", "gamma", "re_f0_positive",
+                                                                "re_f0_decaying")}
+        print(json.dumps(slim, default=float))
+        return
+    extra = d.get("extra") or {}
+    print(f"2prr  c0 = {d['c0']:.10g} (c0/π = {d['c0'] / math.pi:.6g})  status = {d['status']}")
+    if d["c2"] is None:
+        print(f"  {d['message']}")
+        return
+    cert = (d.get("certificate") or {}).get("details", {})
+    print(f"  c2          : {d['c2']:.8f} ± {extra.get('c2_error') or float('nan'):.1e}  "
+          f"(finest grid {extra.get('c2_finest'):.8f}; Richardson over n = {d['config']['ladder']})")
+    peaks = extra.get("eta_peak") or {}
+    print("  peak η_J    : " + "  ".join(f"J={J}: {v:.4g}" for J, v in peaks.items()))
+    print(f"  residuals   : Mandelstam {cert.get('mandelstam_residual', float('nan')):.1e}, spin 0 "
+          f"{cert.get('spin0_residual', float('nan')):.1e} (grid); kernel re-check {cert.get('kernel_mismatch', 0):.1e}")
+    print(f"  unitarity   : ||S_J|²−1| ≤ {cert.get('elastic_max_abs', float('nan')):.1e} on 4<s<16 (J=2…10), "
+          f"max(|S_J|²−1) = {cert.get('inelastic_max', float('nan')):.1e} on s>16, "
+          f"η ∈ [{cert.get('eta_min', float('nan')):.1e}, {cert.get('eta_max', float('nan')):.3g}]")
+    r = extra.get("regge") or {}
+    if r.get("T_inf") is not None:
+        print(f"  Regge       : |T(s,−1)| → T∞ = {r['T_inf']:.3g} (γ = {r['gamma']:.2g}); Re f0 > 0: "
+              f"{r['re_f0_positive']}, decaying: {r['re_f0_decaying']}")
+    print(f"  certified   : {d['certified']}")
+    print(f"  seconds     : {d['seconds']:.1f}")
