@@ -18,9 +18,10 @@ from .wavelets import (rho_wavelet, rho_wavelet_derivative, threshold_term,
 
 
 class Amplitude(ABC):
-    """A crossing-symmetric 2→2 amplitude with its Taylor data at s = t = u = 4/3."""
+    """A crossing-symmetric 2→2 amplitude with its Taylor data at s = t = u = 4/3; subclasses name
+    their `model` ("zero-ddisc", "full")."""
 
-    model = "zero-ddisc"
+    model: str
 
     @abstractmethod
     def T(self, s, t) -> np.ndarray:
@@ -58,6 +59,8 @@ class Amplitude(ABC):
 class SpectralAmplitude(Amplitude):
     """T = c0 + (1/π)∫ρ(s')[1/(s'−s) + 1/(s'−t) + 1/(s'−u) − 3/(s'−4/3)] ds', eq. (3),
     with ρ = 16π h/ϱ and h = 1 − Re S0 piecewise linear on `grid` (see smatrix.dispersion)."""
+
+    model = "zero-ddisc"
 
     def __init__(self, c0: float, grid: SpectralGrid, h_nodes):
         self.grid = grid
@@ -104,6 +107,8 @@ class WaveletAmplitude(Amplitude):
     Coefficients may be huge with large cancellations (the basis is ill-conditioned), so the
     amplitude is evaluated in extended precision (numpy longdouble) throughout.
     """
+
+    model = "zero-ddisc"
 
     def __init__(self, centres, alpha0: float, alpha, beta: float = 0.0):
         self.centres = np.asarray(centres, dtype=float)
