@@ -241,3 +241,16 @@ def test_cli_json_and_outputs(tmp_path, capsys):
     assert set(out["eta_peak"]) == {"0", "2", "4", "6", "8", "10"}
     assert (tmp_path / "run" / "solution.npz").exists() and (tmp_path / "run" / "eta.json").exists()
     assert Solution.load(tmp_path / "run" / "solution.npz").status == "converged"
+
+
+def test_complex_continuation_and_no_resonance(small):
+    """f0 continues into the upper half plane (→ the upper lip as Im s → 0), and S0 of the 2PRR
+    amplitude has no zero near the real axis (P2 §4: no resonances); the phase shift is the
+    existing analysis routine, unchanged."""
+    from smatrix.analysis import phase_shift, s0_zeros
+    _, _, amp = small
+    s = np.array([5.0, 12.0, 60.0])
+    assert np.max(np.abs(amp.f0(s + 1e-8j) - amp.f0(s))) < 1e-6 * np.max(np.abs(amp.f0(s)))
+    delta = phase_shift(amp, np.linspace(4.05, 16.0, 40))
+    assert np.all((delta > 0) & (delta < np.pi / 4))     # attractive, never near π/2: no resonance
+    assert s0_zeros(amp, 4.05, 60.0, n_scan=60) == []

@@ -48,11 +48,11 @@ class MandelstamAmplitude(Amplitude):
         return (self._c0 + single + double).reshape(s.shape)
 
     def spin_operators(self, s) -> SpinOperators:
-        return SpinOperators(self.grid, np.atleast_1d(np.asarray(s, dtype=float)))
+        s = np.atleast_1d(np.asarray(s))
+        return SpinOperators(self.grid, s if np.iscomplexobj(s) else s.astype(float))
 
     def f0(self, s):
-        if np.iscomplexobj(np.asarray(s)):
-            raise ValueError("the 2PRR amplitude is evaluated on the real axis")
+        """Spin-0 wave on the upper lip, or off the axis in the upper half plane (zeros of S0)."""
         return self.spin_operators(s).f0(self._c0, self.c1, self.R)
 
     def f(self, J: int, s):

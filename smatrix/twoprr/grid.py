@@ -62,6 +62,9 @@ class NodeGrid:
 
     @cached_property
     def xi(self) -> np.ndarray:
+        """Node positions in ξ: a smooth map of the uniform σ, so that discretisation errors fall
+        smoothly with n and Richardson extrapolation applies (moving a node onto s = 16, where η_J
+        starts, was tried: it made the sequence c2(n) irregular)."""
         sigma = np.linspace(0.0, 1.0, self.n)
         top = float(xi_of_x(self.s_max))
         k = self.grading
@@ -139,8 +142,12 @@ class NodeGrid:
         return out
 
     def cauchy(self, x) -> np.ndarray:
-        """H_m(x) for real x (rows) and the hats + tail (columns); x > 4 on the upper lip."""
-        x = np.atleast_1d(np.asarray(x, dtype=float))
+        """H_m(x) (rows: points; columns: the hats, then the tail): real x > 4 on the upper lip,
+        complex x anywhere off the cut (H is analytic in the cut plane)."""
+        x = np.atleast_1d(np.asarray(x))
+        if np.iscomplexobj(x):
+            return np.array([self._cauchy_pole(complex(xk)) for xk in x]).reshape(x.size, self.n + 1)
+        x = x.astype(float)
         s0 = S0_CROSSING
         out = np.empty((x.size, self.n + 1), dtype=complex)
         below = x <= 4.0
@@ -149,7 +156,9 @@ class NodeGrid:
             out[below] = self._hat_weights(lambda sp: 1.0 / (sp - xb) - 1.0 / (sp - s0))
             out[below & (x == 4.0), 0] = 0.0   # H_0(4) diverges; ρ vanishes at threshold
         for k in np.flatnonzero(~below):
-            out[k] = self._cauchy_cut(x[k])
+            if not 4.0 < x[k] < self.s_max:
+                raise ValueError(f"H is evaluated on the cut for 4 < x < s_max, got x = {x[k]!r}")
+            out[k] = self._cauchy_pole(float(x[k]))
         return out
 
     @cached_property
@@ -157,14 +166,16 @@ class NodeGrid:
         """(1/π)∫φ_m/(s' − s0) for the hats."""
         return self._hat_weights(lambda sp: (1.0 / (sp - S0_CROSSING))[None, :])[0, : self.n]
 
-    def _cauchy_cut(self, x: float) -> np.ndarray:
-        """H_m(x + i0) for 4 < x < s_max. With s' − x = sinh(ξ − ξ_x) sinh(ξ + ξ_x),
-        ds'/(s' − x) = [coth(ξ − ξ_x) + coth(ξ + ξ_x)] dξ: the poles 1/(ξ ∓ ξ_x) are integrated
-        against each linear hat piece in closed form (principal value), the smooth remainder
-        coth(y) − 1/y by Gauss–Legendre per panel."""
-        if not 4.0 < x < self.s_max:
-            raise ValueError(f"H is evaluated on the cut for 4 < x < s_max, got x = {x!r}")
-        xi_x = float(xi_of_x(x))
+    def _cauchy_pole(self, x: complex | float) -> np.ndarray:
+        """H_m(x) for x on the cut (4 < x < s_max, upper lip) or in the upper half plane. With
+        s' − x = sinh(ξ − ξ_x) sinh(ξ + ξ_x), ds'/(s' − x) = [coth(ξ − ξ_x) + coth(ξ + ξ_x)] dξ:
+        the poles 1/(ξ ∓ ξ_x) are integrated against each linear hat piece in closed form
+        (principal value plus iπφ_m(x) on the cut, complex logarithms off it), the smooth
+        remainder coth(y) − 1/y by Gauss–Legendre per panel."""
+        on_cut = isinstance(x, float)
+        xi_x = complex(np.arcsinh(np.sqrt(complex(x) - 4.0)))
+        if on_cut:
+            xi_x = xi_x.real
         xi, w, p, v = self._panel_points
         smooth = _coth_minus_inverse(xi - xi_x) + _coth_minus_inverse(xi + xi_x)
         out = np.zeros(self.n + 1, dtype=complex)
@@ -175,19 +186,25 @@ class NodeGrid:
         out[: self.n] -= self._subtraction
         st, wt = self._tail_points
         out[-1] = np.sum(wt * (1.0 / (st - x) - 1.0 / (st - S0_CROSSING))) / math.pi
-        m, frac = self.hats(x)
-        out[int(m)] += 1j * (1.0 - float(frac))
-        out[int(m) + 1] += 1j * float(frac)
+        if on_cut:
+            m, frac = self.hats(x)
+            out[int(m)] += 1j * (1.0 - float(frac))
+            out[int(m) + 1] += 1j * float(frac)
         return out
 
-    def _pole_integrals(self, c: float) -> np.ndarray:
-        """PV ∫ φ_m(ξ)/(ξ − c) dξ for every hat, in closed form (e_k = ξ_k − c; the logarithms of
-        a node at c cancel between the two pieces of its hat)."""
+    def _pole_integrals(self, c) -> np.ndarray:
+        """∫ φ_m(ξ)/(ξ − c) dξ for every hat, in closed form (e_k = ξ_k − c): the principal value
+        for real c (the logarithms of a node at c cancel between the two pieces of its hat),
+        complex logarithms for complex c."""
         e = self.xi - c
-        el = _xlogx(e)
-        lg = np.log(np.abs(np.where(e == 0, 1.0, e)))
+        if np.iscomplexobj(e):
+            lg = np.log(e)
+            el = e * lg
+        else:
+            el = _xlogx(e)
+            lg = np.log(np.abs(np.where(e == 0, 1.0, e)))
         h = self.widths
-        out = np.zeros(self.n)
+        out = np.zeros(self.n, dtype=e.dtype)
         # rising piece on [ξ_{m−1}, ξ_m] (m ≥ 1) and falling piece on [ξ_m, ξ_{m+1}] (m ≤ n − 2)
         out[1:] += 1.0 + (el[:-1] - e[:-1] * lg[1:]) / h
         out[:-1] += -1.0 + (e[1:] * lg[1:] - e[1:] * lg[:-1]) / h
@@ -196,12 +213,12 @@ class NodeGrid:
 
     def angular_average(self, s) -> np.ndarray:
         """L_m(s) = avg_z H_m(t(z)) = (1/π)∫φ_m(t')[log(1 + (s−4)/t')/(s−4) − 1/(t' − s0)]dt'."""
-        s = np.atleast_1d(np.asarray(s, dtype=float))
+        s = np.atleast_1d(np.asarray(s))
         d = (s - 4.0)[:, None]
 
         def fun(tp):
             r = d / tp
-            avg = np.where(r > 1e-8, np.log1p(r) / np.where(d > 0, d, 1.0), (1.0 - 0.5 * r) / tp)
+            avg = np.where(np.abs(r) > 1e-8, np.log1p(r) / np.where(np.abs(d) > 0, d, 1.0), (1.0 - 0.5 * r) / tp)
             return avg - 1.0 / (tp - S0_CROSSING)
         return self._hat_weights(fun)
 
@@ -213,8 +230,8 @@ class NodeGrid:
 
 
 def _coth_minus_inverse(y):
-    """coth(y) − 1/y, smooth on the real line (series near 0)."""
-    y = np.asarray(y, dtype=float)
+    """coth(y) − 1/y, smooth on the real line (series near 0); complex y allowed."""
+    y = np.asarray(y)
     small = np.abs(y) < 1e-3
     ys = np.where(small, 1.0, y)
     return np.where(small, y / 3.0 - y**3 / 45.0, 1.0 / np.tanh(ys) - 1.0 / ys)

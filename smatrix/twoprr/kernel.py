@@ -135,7 +135,9 @@ def build_kernel(grid: NodeGrid, order: int = KERNEL_ORDER, progress: bool = Fal
 
 def mandelstam_kernel(grid: NodeGrid, order: int = KERNEL_ORDER, progress: bool = False) -> dict[str, np.ndarray]:
     """The kernel of `grid`, from the disk cache when present (keyed by the grid and the order)."""
-    params = {"n": grid.n, "s_max": grid.s_max, "grading": grid.grading, "order": order}
+    import hashlib
+    params = {"n": grid.n, "s_max": grid.s_max, "grading": grid.grading, "order": order,
+              "nodes": hashlib.sha256(grid.nodes.tobytes()).hexdigest()[:16]}   # any change of layout
     arrays = cached_arrays("mandelstam-kernel", params, lambda: build_kernel(grid, order, progress))
     expected = elastic_support(grid)
     if arrays["M"].shape != (int(expected.sum()), grid.n, grid.n) or not np.all(np.isfinite(arrays["M"])):

@@ -26,6 +26,9 @@ from ..partial_waves import angular_rule
 from .grid import NodeGrid, elastic_support, gauss_legendre, legendre_q, x_of_xi
 
 
+COMPLEX_ANGULAR_ORDER = 64
+
+
 def tail_ratio(grid: NodeGrid) -> float:
     """ρ(s_max)/ρ(s_{n−2}) of the Regge continuation ρ ∝ 1/log² s that ties the last node."""
     x = grid.nodes
@@ -75,13 +78,19 @@ class SpinOperators:
     def W(self) -> np.ndarray:
         """avg_z H(t)H(u)ᵀ over the physical angle (symmetrised: z and −z swap t and u)."""
         n = self.grid.n
-        out = np.empty((self.s.size, n, n))
+        cplx = np.iscomplexobj(self.s)
+        out = np.empty((self.s.size, n, n), dtype=complex if cplx else float)
         for k, sk in enumerate(self.s):
-            z, w = angular_rule(sk)
-            z, w = z[0], w[0]
+            if cplx:        # off the axis (zeros of S0): t, u complex, Gauss–Legendre in z
+                z, w = gauss_legendre(COMPLEX_ANGULAR_ORDER)
+            else:
+                z, w = angular_rule(sk)
+                z, w = z[0], w[0]
             t = -0.5 * (sk - 4.0) * (1.0 - z)
-            Ht = self.grid.cauchy(t).real[:, :n]
-            Hu = self.grid.cauchy(4.0 - sk - t).real[:, :n]
+            Ht = self.grid.cauchy(t)[:, :n]
+            Hu = self.grid.cauchy(4.0 - sk - t)[:, :n]
+            if not cplx:
+                Ht, Hu = Ht.real, Hu.real
             A = (Ht * w[:, None]).T @ Hu
             out[k] = 0.5 * (A + A.T)       # ½∫_{−1}^{1} = ∫_0^1 of the symmetrised product
         return out
