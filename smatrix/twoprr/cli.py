@@ -94,6 +94,9 @@ def run(a) -> int:
         print(f"not-converged: {res.message}", file=sys.stderr)
         return EXIT_FAILED
     profile = eta_profile(run_.amplitude, run_.system)
+    profile.meta.update(command=f"smatrix 2prr --c0 {a.c0:.17g} --n {a.n} --smax {a.smax:g} "
+                                f"--ladder {','.join(map(str, ladder))}", c2_error=res.extra.get("c2_error"),
+                        certified=res.certified)
     if a.eta_out:
         profile.save(a.eta_out)
     if a.out:

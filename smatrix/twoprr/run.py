@@ -13,7 +13,7 @@ from ..inelasticity import InelasticityProfile
 from ..result import Result
 from .amplitude import MandelstamAmplitude
 from .certify import SPINS, Tolerances, certify
-from .grid import NodeGrid
+from .grid import NodeGrid, x_of_xi
 from .solver import Extrapolation, Solution, SolverConfig, richardson, solve
 from .system import TwoPRRSystem
 
@@ -51,11 +51,14 @@ class TwoPRRRun:
     extrapolation: Extrapolation | None
 
 
-def eta_profile(amplitude: MandelstamAmplitude, system: TwoPRRSystem, spins=ETA_SPINS) -> InelasticityProfile:
-    """η_J(s) at the grid energies (s − 4 from 1e-10 up to s_{n−2}) in the injection schema;
-    values within the certificate's tolerance of 0 are clipped to 0."""
-    s = np.concatenate([[4.0 + 1e-10, 4.0 + 1e-6], system.s])
-    s = np.unique(s)
+def eta_profile(amplitude: MandelstamAmplitude, system: TwoPRRSystem, spins=ETA_SPINS,
+                per_panel: int = 4) -> InelasticityProfile:
+    """η_J(s) in the injection schema at the grid energies and `per_panel` − 1 points between each
+    pair (in ξ), from s − 4 = 1e-10 up to s_{n−2}, with s = 16 where η_J starts; η_J ≡ 0 below 16
+    (eq. 15b) and values within the certificate's tolerance of 0 are clipped to 0."""
+    xi = system.grid.xi[1:system.grid.n - 1]
+    fine = (xi[:-1, None] + np.diff(xi)[:, None] * np.arange(per_panel)[None, :] / per_panel).ravel()
+    s = np.unique(np.concatenate([[4.0 + 1e-10, 4.0 + 1e-6, 16.0], x_of_xi(fine), system.s]))
     eta = {}
     for J in spins:
         v = amplitude.eta(J, s)
