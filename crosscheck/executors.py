@@ -126,6 +126,18 @@ def _single_threaded_children():
                 os.environ[k] = v
 
 
+@contextmanager
+def _sigint_blocked():
+    """Workers are born with SIGINT blocked (the mask survives fork + exec), so a Ctrl-C that
+    reaches the process group while one is still starting up cannot kill it mid-import; the
+    initializer then ignores SIGINT for good. A Ctrl-C meanwhile reaches the coordinator after."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _watch_parent(parent: int, every: float = 0.5) -> None:
     """Worker side: exit as soon as the coordinator is gone (the worker is re-parented)."""
     while True:
@@ -166,7 +178,7 @@ class LocalExecutor(Executor):
 
     def run(self, task, items):
         from concurrent.futures import as_completed
-        with _single_threaded_children():  # workers are spawned on submission
+        with _single_threaded_children(), _sigint_blocked():  # workers are spawned on submission
             futures = {self._pool.submit(task, point, fn): point for point, fn in items}
         for fut in as_completed(futures):
             point = futures[fut]
