@@ -26,7 +26,7 @@ from smatrix.errors import BadInput
 from .executors import Executor, progress_bar
 from .methods import REFERENCE_DUAL, Method
 from .points import compute_point, make_point
-from .store import ResultStore
+from .store import LeaseKeeper, ResultStore
 
 ALMOND_SCHEMA = "smatrix-almond/1"
 DEFAULT_RANGE = (0.02, 0.95)   # fractions of c0max: from near the free theory to near the tip
@@ -90,22 +90,27 @@ def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progre
 
 def _execute(points: list[dict], methods: dict[str, Method], executor: Executor, store: ResultStore,
              retry_failed: bool, progress: bool, counts: dict[str, int]) -> dict[str, dict]:
-    """Reuse finished points, run the others, record each as it finishes; the store's rows."""
-    todo = []
-    for p in points:
-        old = store.get(p["method"], p["key"])
-        if old and (old["status"] == "done" or (old["status"] == "failed" and not retry_failed)):
-            counts["reused"] += 1
-        else:
-            todo.append(p)
-    if todo:
-        store.mark_running(todo)
-        with progress_bar(len(todo), progress, "almond points") as bar:
-            for p, row in executor.run(compute_point, [(p, methods[p["method"]].run) for p in todo]):
-                store.record(row)
-                counts["computed"] += 1
-                bar.set_postfix_str(f"{p['method']} {p['objective']}", refresh=False)
-                bar.update(1)
+    """Claim the points to compute (the store's lease), run them, record each as it finishes; wait
+    for points another scan is computing (taking them over if that scan dies); the store's rows.
+    Interrupted (Ctrl-C), the scan releases its claims so that any rerun takes them at once."""
+    pending, wait = points, 0.0
+    with progress_bar(len(points), progress, "almond points") as bar, LeaseKeeper(store):
+        while pending:
+            time.sleep(wait)
+            todo, busy = store.claim(pending, retry_failed)
+            finished = len(pending) - len(todo) - len(busy)
+            counts["reused"] += finished
+            bar.update(finished)
+            try:
+                for p, row in executor.run(compute_point, [(p, methods[p["method"]].run) for p in todo]):
+                    store.record(row)
+                    counts["computed"] += 1
+                    bar.set_postfix_str(f"{p['method']} {p['objective']}", refresh=False)
+                    bar.update(1)
+            except BaseException as exc:
+                store.release("interrupted" if isinstance(exc, KeyboardInterrupt) else f"scan stopped: {type(exc).__name__}")
+                raise
+            pending, wait = busy, min(2.0, store.lease_s / 4.0)
     return {p["key"]: store.get(p["method"], p["key"]) for p in points}
 
 

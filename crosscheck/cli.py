@@ -9,7 +9,8 @@ import argparse
 import json
 import math
 import sys
-from pathlib import Path
+
+from smatrix.outputs import check_output_dir
 
 from .methods import DEFAULT_METHODS
 
@@ -66,7 +67,7 @@ def run_command(a) -> int:
                        c0_range=a.range or DEFAULT_RANGE, model=a.model, retry_failed=a.retry_failed,
                        labels={"command": a.command, "preset": "quick" if quick else "default"})
     cfg.validate()
-    out = Path(a.out)
+    out = check_output_dir(a.out, "--out")          # before any point is computed
     progress = sys.stderr.isatty() if a.progress is None else a.progress
     with ResultStore(a.store or out / "results.sqlite") as store, make_executor(a.executor) as executor:
         if not a.json:

@@ -5,15 +5,27 @@ each row in the store at once, so a killed scan loses at most the points in flig
 raises (crosscheck.points.compute_point); a worker that dies takes its points with it, and those
 are returned as 'failed' rows with the reason.
 
-    local            a pool of spawned processes, one per core (each single-threaded: BLAS/OpenMP/torch)
-    local:N          N worker processes
-    dask://HOST:PORT a running Dask scheduler (tcp://HOST:PORT); its workers need this package
-                     installed; the store stays with the coordinator (workers never touch it)
+    local                   a pool of spawned processes, one per core (each single-threaded:
+                            BLAS/OpenMP/torch); workers ignore Ctrl-C (the coordinator handles it)
+                            and exit within a second when the coordinator dies, even by SIGKILL
+    local:N                 N worker processes
+    dask+tls://HOST:PORT    a running Dask scheduler over TLS with mutual authentication
+    (or tls://HOST:PORT)    (distributed.Security): CA, client certificate and key from
+                            $SMATRIX_DASK_TLS_CA, $SMATRIX_DASK_TLS_CERT, $SMATRIX_DASK_TLS_KEY or
+                            from Dask's own configuration (distributed.comm.tls.*)
+    dask://HOST:PORT        plain TCP: accepted for this machine (localhost, 127.x, ::1) only
+    dask+insecure://HOST:PORT  plain TCP to another machine, asked for explicitly
+
+Dask moves pickles between the coordinator, the scheduler and the workers: whoever can reach the
+scheduler can run code on the workers and send crafted results back. Use TLS on any network you
+do not control entirely; the store stays with the coordinator (workers never touch it).
 """
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
@@ -24,8 +36,13 @@ Task = Callable[[dict, Callable], dict]
 _SINGLE_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+TLS_ENV = {"ca": "SMATRIX_DASK_TLS_CA", "cert": "SMATRIX_DASK_TLS_CERT", "key": "SMATRIX_DASK_TLS_KEY"}
+
+
 def parse_executor(text: str) -> tuple[str, Any]:
-    """'local' | 'local:N' | 'dask://HOST:PORT' → (kind, workers or address)."""
+    """'local' | 'local:N' | 'dask[+tls|+insecure]://HOST:PORT' | 'tls://HOST:PORT' → (kind, workers or
+    (address, tls)); plain TCP to another machine is refused unless asked for with dask+insecure://."""
     if text == "local":
         return "local", os.cpu_count() or 1
     if text.startswith("local:"):
@@ -36,12 +53,44 @@ def parse_executor(text: str) -> tuple[str, Any]:
         if n < 1:
             raise BadInput(f"--executor {text!r}: expected local:N with N ≥ 1 workers")
         return "local", n
-    if text.startswith("dask://"):
-        host, _, port = text[7:].rpartition(":")
+    scheme, sep, rest = text.partition("://")
+    if sep and scheme in ("dask", "dask+tls", "tls", "dask+insecure"):
+        host, _, port = rest.rpartition(":")
         if not host or not port.isdigit():
-            raise BadInput(f"--executor {text!r}: expected dask://HOST:PORT (a running Dask scheduler)")
-        return "dask", f"tcp://{host}:{port}"
-    raise BadInput(f"unknown --executor {text!r}: local, local:N or dask://HOST:PORT")
+            raise BadInput(f"--executor {text!r}: expected {scheme}://HOST:PORT (a running Dask scheduler)")
+        tls = scheme in ("dask+tls", "tls")
+        if scheme == "dask" and not _is_loopback(host):
+            raise BadInput(f"--executor {text!r}: plain TCP to another machine (Dask moves pickles: anyone on the "
+                           f"path can run code on the workers); use dask+tls://{host}:{port} with "
+                           f"${TLS_ENV['ca']}/${TLS_ENV['cert']}/${TLS_ENV['key']}, or dask+insecure://{host}:{port} "
+                           "on a network you trust")
+        return "dask", (f"{'tls' if tls else 'tcp'}://{host}:{port}", tls)
+    raise BadInput(f"unknown --executor {text!r}: local, local:N, dask+tls://HOST:PORT or dask://localhost:PORT")
+
+
+def _is_loopback(host: str) -> bool:
+    return host in _LOOPBACK or host.startswith("127.")
+
+
+def dask_security(env: dict[str, str] | None = None):
+    """distributed.Security for TLS with mutual authentication: files from TLS_ENV, else Dask's
+    configuration; BadInput when no CA/certificate is configured or a file is missing."""
+    from distributed import Security
+    env = os.environ if env is None else env
+    files = {k: env.get(v) for k, v in TLS_ENV.items()}
+    if any(files.values()):
+        missing = [TLS_ENV[k] for k, f in files.items() if not f and k != "key"]
+        unreadable = [f for f in files.values() if f and not os.path.isfile(f)]
+        if missing or unreadable:
+            raise BadInput(f"Dask TLS: set {', '.join(missing)}" if missing else
+                           f"Dask TLS: no such file {unreadable[0]}")
+        return Security(tls_ca_file=files["ca"], tls_client_cert=files["cert"], tls_client_key=files["key"],
+                        require_encryption=True)
+    sec = Security(require_encryption=True)     # distributed.comm.tls.* from Dask's configuration
+    if not sec.tls_ca_file or not sec.tls_client_cert:
+        raise BadInput(f"Dask TLS needs a CA and a client certificate: set {TLS_ENV['ca']}, {TLS_ENV['cert']} "
+                       f"(and {TLS_ENV['key']}) or distributed.comm.tls.ca-file / .client.cert in Dask's configuration")
+    return sec
 
 
 class Executor:
@@ -52,11 +101,11 @@ class Executor:
     def __enter__(self) -> "Executor":
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(abort=exc_type is not None)
 
-    def close(self) -> None:
-        pass
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers; `abort` (an error or Ctrl-C in the coordinator): at once, dropping work."""
 
     def run(self, task: Task, items: Iterable[tuple[dict, Callable]]) -> Iterator[tuple[dict, dict]]:
         raise NotImplementedError
@@ -77,6 +126,33 @@ def _single_threaded_children():
                 os.environ[k] = v
 
 
+@contextmanager
+def _sigint_blocked():
+    """Workers are born with SIGINT blocked (the mask survives fork + exec), so a Ctrl-C that
+    reaches the process group while one is still starting up cannot kill it mid-import; the
+    initializer then ignores SIGINT for good. A Ctrl-C meanwhile reaches the coordinator after."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _watch_parent(parent: int, every: float = 0.5) -> None:
+    """Worker side: exit as soon as the coordinator is gone (the worker is re-parented)."""
+    while True:
+        time.sleep(every)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _worker_init(parent: int) -> None:
+    """Each pool worker: Ctrl-C is the coordinator's business (no traceback from every worker), and
+    a thread ends the worker when the coordinator dies (SIGKILL included: no orphans)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent,), name="smatrix-parent-watch", daemon=True).start()
+
+
 class LocalExecutor(Executor):
     """A pool of spawned worker processes (spawn: no inherited threads or file handles; workers
     exit when the coordinator dies)."""
@@ -86,14 +162,23 @@ class LocalExecutor(Executor):
         from concurrent.futures import ProcessPoolExecutor
         self.workers = workers
         self.name = f"local ({workers} process{'es' if workers > 1 else ''})"
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                         initializer=_worker_init, initargs=(os.getpid(),))
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, abort: bool = False) -> None:
+        if not abort:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            return
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:          # running tasks are not cancellable: end their processes
+            proc.terminate()
+        for proc in processes:
+            proc.join(5)
 
     def run(self, task, items):
         from concurrent.futures import as_completed
-        with _single_threaded_children():  # workers are spawned on submission
+        with _single_threaded_children(), _sigint_blocked():  # workers are spawned on submission
             futures = {self._pool.submit(task, point, fn): point for point, fn in items}
         for fut in as_completed(futures):
             point = futures[fut]
@@ -107,19 +192,20 @@ class LocalExecutor(Executor):
 class DaskExecutor(Executor):
     """Points as futures on a Dask distributed scheduler."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, tls: bool = False):
         try:
             from distributed import Client
         except ImportError:
             raise BadInput("--executor dask://… needs dask distributed: pip install 'smatrix-bootstrap[dask]'") from None
+        security = dask_security() if tls else None
         try:
-            self._client = Client(address, timeout="20s")
+            self._client = Client(address, timeout="20s", security=security)
         except (OSError, TimeoutError) as exc:
             raise BadInput(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         self.name = f"dask ({address}, {len(self._client.scheduler_info().get('workers', {}))} workers)"
 
-    def close(self) -> None:
-        self._client.close()
+    def close(self, abort: bool = False) -> None:
+        self._client.close()      # its futures (the points in flight) are released with it
 
     def run(self, task, items):
         from distributed import as_completed
@@ -139,7 +225,7 @@ class DaskExecutor(Executor):
 
 def make_executor(text: str) -> Executor:
     kind, arg = parse_executor(text)
-    return LocalExecutor(arg) if kind == "local" else DaskExecutor(arg)
+    return LocalExecutor(arg) if kind == "local" else DaskExecutor(*arg)
 
 
 def _lost(point: dict, reason: str) -> dict:

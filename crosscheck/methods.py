@@ -64,14 +64,34 @@ def run_primal_nn(objective: str, c0: float | None, settings: dict) -> Result:
 
 
 def _config_check(module: str, cls: str) -> Callable[[dict], None]:
+    """Settings → the method's config dataclass: unknown keys and values of the wrong type (a
+    number where the default is a number, a flag where it is a flag) are bad input at once."""
     def check(settings: dict) -> None:
+        import dataclasses
         import importlib
         config = getattr(importlib.import_module(module), cls)
+        fields = {f.name: f for f in dataclasses.fields(config)}
+        for key, value in settings.items():
+            if key not in fields:
+                raise BadInput(f"unknown setting {key!r} for {cls} (known: {', '.join(fields)})")
+            default = fields[key].default
+            if default is dataclasses.MISSING or default is None:
+                continue
+            if isinstance(default, bool):
+                ok = isinstance(value, bool)
+            elif isinstance(default, int):
+                ok = isinstance(value, int) and not isinstance(value, bool)
+            elif isinstance(default, float):
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            else:
+                ok = isinstance(value, type(default))
+            if not ok:
+                raise BadInput(f"setting {key}={value!r}: expected {type(default).__name__} like the default "
+                               f"{default!r}")
         try:
             config(**settings)
-        except TypeError as exc:
-            known = ", ".join(config.__dataclass_fields__)
-            raise BadInput(f"bad settings {settings}: {exc} (known: {known})") from None
+        except (TypeError, ValueError) as exc:
+            raise BadInput(f"bad settings {settings}: {exc}") from None
     return check
 
 

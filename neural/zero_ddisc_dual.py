@@ -19,13 +19,14 @@ import math
 import sys
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
+from neural.checkpoint import load_checkpoint, load_resume, load_weights, save_checkpoint
 from smatrix.dual import DualDirection, certified_bound, dual_objective, dual_quadrature
 from smatrix.errors import BadInput
+from smatrix.outputs import check_output_file
 from smatrix.kinematics import S0_CROSSING, phase_space
 from smatrix.result import Result
 
@@ -123,13 +124,6 @@ def _nu(nu_param, sum_rule: bool):
     return torch.nn.functional.softplus(nu_param) * 10.0 if sum_rule else torch.zeros((), dtype=torch.float64)
 
 
-def _load(path: Path):
-    try:
-        return torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # any unreadable file: a clear error, never a silent restart
-        raise BadInput(f"cannot read checkpoint {path}: {type(exc).__name__}: {exc}") from None
-
-
 def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = NNDualConfig(),
                init: str | None = None, checkpoint: str | None = None, progress: bool = True) -> Result:
     """Train w_θ, then report the certified bound D[w_θ] (denser, independent quadrature)."""
@@ -141,6 +135,8 @@ def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = N
         raise BadInput("--epochs and the L-BFGS steps must be ≥ 0")
     if not config.cutoff > 4.0:
         raise BadInput(f"--cutoff Λ must be above threshold (Λ > 4), got {config.cutoff}")
+    if checkpoint is not None:
+        check_output_file(checkpoint, "checkpoint")     # before the training, not after it
     t0 = time.perf_counter()
     torch.manual_seed(config.seed)
     cfg = {"model": "zero-ddisc", "method": "dual-nn", "objective": objective, "c0": c0, **asdict(config)}
@@ -151,17 +147,17 @@ def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = N
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(config.epochs, 1), eta_min=config.lr * 1e-2)
     start = 0
     if init is not None:
-        state = _load(Path(init))
-        shape = state.get("config", {}) if isinstance(state, dict) else {}
+        state = load_checkpoint(init, ("net", "nu_param", "config"))
+        shape = state["config"] if isinstance(state["config"], dict) else {}
         if shape.get("depth") != config.depth or shape.get("width") != config.width:
             raise BadInput(f"checkpoint {init} does not hold a dual network of depth {config.depth}, "
                            f"width {config.width}")
-        net.load_state_dict(state["net"])
+        load_weights(net, state["net"], init)
+        if not isinstance(state["nu_param"], (int, float)):
+            raise BadInput(f"checkpoint {init}: nu_param is not a number")
         nu_param.data.fill_(float(state["nu_param"]))
         if state.get("objective") == objective and state.get("c0") == c0 and "optimizer" in state:
-            opt.load_state_dict(state["optimizer"])       # resume the same run where it stopped
-            sched.load_state_dict(state["scheduler"])
-            start = int(state["epoch"])
+            start = load_resume(opt, sched, state, init)     # resume the same run where it stopped
     prob = _Problem(config, d, _Q_TRAIN)
     save = (lambda epoch: _save(checkpoint, net, nu_param, opt, sched, epoch, objective, c0, config)) \
         if checkpoint else (lambda epoch: None)
@@ -233,8 +229,6 @@ def _restore(net, nu_param, snap) -> None:
 
 def _save(path, net, nu_param, opt, sched, epoch, objective, c0, config) -> None:
     """Atomic checkpoint: network, ν, optimiser and schedule (resume), target and shape."""
-    tmp = Path(str(path) + ".tmp")
-    torch.save({"net": net.state_dict(), "nu_param": nu_param.item(), "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(), "epoch": epoch, "objective": objective, "c0": c0,
-                "config": asdict(config)}, tmp)
-    tmp.replace(path)
+    save_checkpoint(path, {"net": net.state_dict(), "nu_param": nu_param.item(), "optimizer": opt.state_dict(),
+                           "scheduler": sched.state_dict(), "epoch": epoch, "objective": objective, "c0": c0,
+                           "config": asdict(config)})

@@ -37,9 +37,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from neural.checkpoint import load_checkpoint, load_resume, load_weights, save_checkpoint
 from smatrix.analysis import regge_fit
 from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points, spin0_certificate, unitarity_violation
 from smatrix.errors import BadInput
+from smatrix.outputs import check_output_file
 from smatrix.inelasticity import InelasticityProfile
 from smatrix.result import Result
 from smatrix.unitarity import BRANCHES, GridSpec, UnitarityEquations, grid_operators, polish
@@ -160,13 +162,6 @@ class _Loss:
         return unit + self.gamma * (c2 - self.target) ** 2, phi, c2
 
 
-def _load(path: Path):
-    try:
-        return torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # any unreadable file: a clear error, never a silent restart
-        raise BadInput(f"cannot read checkpoint {path}: {type(exc).__name__}: {exc}") from None
-
-
 def _shape(config: NNPrimalConfig) -> dict:
     return {k: getattr(config, k) for k in ("ansatz", "width", "sub_depth", "head_depth", "alpha")} | \
         {"grid": asdict(config.grid)}
@@ -196,6 +191,10 @@ def train_primal(c0: float, c2: float, config: NNPrimalConfig = NNPrimalConfig()
     """Train ρ_θ at fixed c0 towards c2, Newton-polish it, certify it and apply the boundary
     criterion. `dual_bounds` = (min c2, max c2) at this c0, if given, is compared with the target."""
     _check(c0, c2, config)
+    if checkpoint is not None:
+        check_output_file(checkpoint, "checkpoint")     # before the training, not after it
+    if eta_out is not None:
+        check_output_file(eta_out, "η0 file")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)       # ~600-point tensors: one intra-op thread is fastest (no oversubscription)
     try:
@@ -395,29 +394,25 @@ def _restore_checkpoint(path: Path, model, opt, sched, config, c0, c2) -> tuple[
     """Load a checkpoint: the same run (target, config) resumes with its optimiser and schedule;
     any other compatible network is a hot start (weights only). Returns the first epoch and the
     best (loss, state) so far."""
-    state = _load(path)
-    if not isinstance(state, dict) or "model" not in state or state.get("shape") != _shape(config):
+    state = load_checkpoint(path, ("model", "shape"))
+    if state["shape"] != _shape(config):
         raise BadInput(f"checkpoint {path} does not hold a primal network of this ansatz, shape and grid "
                        f"({config.ansatz}, width {config.width}, depths {config.sub_depth}+{config.head_depth})")
-    try:
-        model.load_state_dict(state["model"])
-    except (RuntimeError, KeyError) as exc:
-        raise BadInput(f"checkpoint {path} does not fit this network: {exc}") from None
+    load_weights(model, state["model"], path)
     same = state.get("c0") == c0 and state.get("c2") == c2 and state.get("config") == asdict(config)
     if same and "optimizer" in state:
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        return int(state["epoch"]), (state["best_loss"], state["best_state"])
+        start = load_resume(opt, sched, state, path)
+        if not isinstance(state.get("best_loss"), (int, float)) or not isinstance(state.get("best_state"), (dict, type(None))):
+            raise BadInput(f"checkpoint {path}: best_loss/best_state missing or malformed")
+        return start, (state["best_loss"], state["best_state"])
     return 0, (math.inf, None)
 
 
 def _save(path, model, opt, sched, epoch, best, c0, c2, config) -> None:
     """Atomic checkpoint: network, optimiser and schedule (resume), target, config and shape."""
-    tmp = Path(str(path) + ".tmp")
-    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                "epoch": epoch, "best_loss": best[0], "best_state": best[1], "c0": c0, "c2": c2,
-                "config": asdict(config), "shape": _shape(config)}, tmp)
-    tmp.replace(path)
+    save_checkpoint(path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                           "epoch": epoch, "best_loss": best[0], "best_state": best[1], "c0": c0, "c2": c2,
+                           "config": asdict(config), "shape": _shape(config)})
 
 
 __all__ = ["NNPrimalConfig", "PrimalNet", "train_primal", "ANSATZE"]

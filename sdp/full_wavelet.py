@@ -137,7 +137,7 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
         if cert["passed"]:
             break
     if best is None:
-        return result(red.solve.status, message=failure_message(red.solve, c0))
+        return result(red.solve.status, message=failure_message(red.solve, c0, config.inelasticity))
     red, amp, cert, cutoff = best
     coef = amp.coefficients
     cert.update({"ansatz_size": basis.size, "wavelets": int(basis.centres.size), "pairs": int(len(basis.pairs)),

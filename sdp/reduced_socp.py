@@ -54,7 +54,7 @@ def reduce_columns(re_S1: np.ndarray, im_S: np.ndarray, c0_row: np.ndarray, c2_r
     norms = np.linalg.norm(A, axis=0)
     norms[norms == 0] = 1.0
     Q, R = np.linalg.qr(A / norms)  # tall: QR first, then the small SVD (10× faster than a direct SVD)
-    U, sv, Vt = np.linalg.svd(R)
+    U, sv, Vt = np.linalg.svd(R, full_matrices=False)  # R is wide when wavelets outnumber the rows
     keep = sv > svd_cutoff * sv[0]
     return Reduction((Q @ U)[:, keep], sv[keep], Vt[keep], norms, re_S1.shape[0])
 

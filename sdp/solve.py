@@ -64,8 +64,12 @@ def _attempt(problem: cp.Problem, solver: str, verbose: bool, options: dict) -> 
         return "failed", f"solver error: {exc}"
 
 
-def failure_message(sol: Solve, c0: float | None) -> str:
-    """A physicist's reading of a non-optimal solve."""
+def failure_message(sol: Solve, c0: float | None, inelasticity: str | None = None) -> str:
+    """A physicist's reading of a non-optimal solve (`inelasticity`: the injected η file, if any)."""
+    if sol.status == "infeasible" and inelasticity:
+        at = f" at c0 = {c0:.6g}" if c0 is not None else ""
+        return (f"no amplitude satisfies |S|² ≤ 1 − η with the inelasticity of {inelasticity}{at} (η close to 1 "
+                "leaves no room for the amplitude; try a smaller η or run --objective max-c0 with this file)")
     if sol.status == "infeasible" and c0 is not None:
         return (f"no amplitude satisfies unitarity with c0 = {c0:.6g} (above the allowed maximum: "
                 "run --objective max-c0)")

@@ -115,7 +115,7 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
             h[0] >= 0, h[0] <= 2, *fix]
     sol = solve(cp.Problem(obj, cons), config.solver)
     if sol.status not in ("optimal", "optimal_inaccurate"):
-        return _infeasible(objective, c0, cfg, _failure_message(sol, c0),
+        return _infeasible(objective, c0, cfg, _failure_message(sol, c0, config.inelasticity),
                            t0, config.solver, status=sol.status)
     amp = SpectralAmplitude(float(c0_expr.value), ops.grid, np.concatenate([h.value, [0.0]]))
     cert = certify_spin0(amp, ops.imposed, config.tolerance, eta=certificate_eta(profile))

@@ -116,7 +116,7 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
     obj, fix = objective_and_constraints(objective, c0_expr, c2_expr, c0)
     sol = solve(cp.Problem(obj, [cp.SOC(radius, cp.vstack([re_S, ims]), axis=0), *fix]), config.solver)
     if sol.status not in ("optimal", "optimal_inaccurate"):
-        return base(status=sol.status, t0=t0, message=_failure_message(sol, c0))
+        return base(status=sol.status, t0=t0, message=_failure_message(sol, c0, config.inelasticity))
     gamma = red.gamma(beta.value)  # α = B γ in extended precision
     coef = B @ gamma
     if not config.threshold_term:

@@ -1,10 +1,17 @@
 """`smatrix` command line. Every command accepts --json and then prints exactly one JSON object
-as the last line of stdout; errors print a one-line message and exit non-zero (no traceback)."""
+as the last line of stdout; errors print a one-line message and exit non-zero (no traceback).
+
+Exit codes (docs/reliability.md): 0 done, 1 the almond's methods disagree, 2 bad input (also a
+problem too large for this machine, an output path that cannot be written), 3 infeasible target,
+4 the computation failed (solver, sdpb, memory, internal error), 130 interrupted (Ctrl-C).
+SMATRIX_DEBUG=1 shows the traceback of an internal error."""
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
+import shutil
 import sys
 
 from .numbers import parse_number
@@ -12,6 +19,7 @@ from .numbers import parse_number
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_FAILED = 4
+EXIT_INTERRUPTED = 130
 
 
 class CliError(Exception):
@@ -36,6 +44,9 @@ def _pair(text: str) -> tuple[float, float]:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors: one line, exit 2
+        if "required: command" in message:
+            choices = next(a.choices for a in self._actions if isinstance(a, argparse._SubParsersAction))
+            message = f"give a command: {', '.join(choices)} (smatrix COMMAND --help for its options)"
         raise CliError(f"{self.prog}: {message}")
 
 
@@ -50,6 +61,7 @@ def _bound_parser(sub, name: str, help_text: str, objectives: str) -> argparse.A
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="smatrix", description="S-matrix bootstrap of identical massive scalars in 4d")
+    p.add_argument("--version", action="version", version=f"smatrix-bootstrap {_version()}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
 
     pr = sub.add_parser("primal", help="primal bound (achieved amplitude): zero-ddisc or full model")
@@ -158,6 +170,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("smatrix-bootstrap")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+def _check_c0(a) -> None:
+    """c0 < 0 is bad input (README): the sum rule (24) gives c0 = (3/π)∫ρ/(s − 4/3) ≥ 0."""
+    c0 = getattr(a, "c0", None)
+    if c0 is not None and not (math.isfinite(c0) and c0 >= 0):
+        raise CliError(f"--c0 must be a finite number ≥ 0, got {c0} (c0 < 0 admits no unitary amplitude: "
+                       "the sum rule (24) gives c0 ≥ 0)")
+
+
+def _require_sdpb(a) -> None:
+    """--solver sdpb: find the executable before building anything (exit 4 when it is missing)."""
+    if getattr(a, "solver", None) == "sdpb" and shutil.which("sdpb") is None:
+        raise CliError("`sdpb` not found on PATH: install SDPB (Debian: apt-get install -y sdpb) or use "
+                       "`smatrix sdpb export` and run it elsewhere", EXIT_FAILED)
+
+
 def _run_primal(a) -> dict:
     from sdp.objectives import OBJECTIVES
     if a.objective not in OBJECTIVES:
@@ -173,12 +208,15 @@ def _run_primal(a) -> dict:
     eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend}  # |S0|² ≤ 1 − η0 (sdp.inelastic)
     if a.method == "wavelet":
         from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+
+        from .budget import check_size, wavelet_estimate
         nmax = 12 if a.nmax is None else a.nmax
         grid = 300 if a.grid is None else a.grid
         if nmax < 1:
             raise CliError(f"--nmax must be ≥ 1, got {nmax}")
         if grid < 8:
             raise CliError(f"--grid too small: {grid} unitarity points (need ≥ 8)")
+        check_size(wavelet_estimate(nmax, grid))
         cfg = WaveletConfig(nmax=nmax, grid=grid, uv_condition=not a.no_uv_condition,
                             threshold_term=not a.no_threshold_term,
                             solver="clarabel" if a.solver == "sdpb" else a.solver, **eta0)
@@ -204,11 +242,16 @@ def _run_primal_full(a):
     from sdp.full_wavelet import FullConfig, solve_full
     if a.method != "wavelet":
         raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")
+    nmax, grid = 8 if a.nmax is None else a.nmax, 300 if a.grid is None else a.grid
+    if nmax < 1 or grid < 8 or a.jmax < 0:
+        raise CliError(f"need --nmax ≥ 1, --grid ≥ 8 and --jmax ≥ 0 (got {nmax}, {grid}, {a.jmax})")
+    from .budget import check_size, full_estimate
+    check_size(full_estimate(nmax, grid, a.jmax))
     jmin = a.jmin
     if a.inelasticity is not None and jmin is None:
         from .inelasticity import load_profile
         jmin = max(J for J in load_profile(a.inelasticity).spins if J <= a.jmax)
-    cfg = FullConfig(nmax=8 if a.nmax is None else a.nmax, jmax=a.jmax, grid=300 if a.grid is None else a.grid,
+    cfg = FullConfig(nmax=nmax, jmax=a.jmax, grid=grid,
                      threshold_term=not a.no_threshold_term, uv_condition=not a.no_uv_condition,
                      solver=a.solver, jmin=-1 if jmin is None else jmin, inelasticity=a.inelasticity,
                      eta_extend=a.eta_extend, **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
@@ -269,6 +312,10 @@ def _run_sdpb_export(a) -> int:
     check_objective(a.objective, a.c0)
     if a.nmax < 1 or a.grid < 8 or a.digits < 30:
         raise CliError("need --nmax ≥ 1, --grid ≥ 8 and --digits ≥ 30")
+    from .budget import check_size, wavelet_estimate
+    from .outputs import check_output_dir
+    check_output_dir(a.out, "--out")
+    check_size(wavelet_estimate(a.nmax, a.grid))
     formats = ("xml", "json") if a.format == "both" else (a.format,)
     info = export_wavelet_sdpb(a.objective, a.c0, WaveletConfig(nmax=a.nmax, grid=a.grid), a.out, a.digits, formats)
     if a.json:
@@ -284,7 +331,11 @@ def _run_sdpb_export(a) -> int:
 
 def _run_dual(a) -> dict:
     from sdp.zero_ddisc_dual import DualConfig, solve_dual
+
+    from .budget import check_size, dual_estimate
     cfg = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver=a.solver)
+    if a.nodes >= 16:
+        check_size(dual_estimate(a.nodes))
     return solve_dual(a.objective, a.c0, cfg, a.direction)
 
 
@@ -297,7 +348,8 @@ def _print_dual(res) -> None:
     if res.value is None:
         return
     if res.objective == "direction":
-        text = f"{cert['a_effective']:.10g}·c0 + {cert['b']:.10g}·c2 ≤ {res.value:.10g}"
+        b = cert["b"]
+        text = f"{cert['a_effective']:.10g}·c0 {'−' if b < 0 else '+'} {abs(b):.10g}·c2 ≤ {res.value:.10g}"
     else:
         text = _BOUND_TEXT[res.objective].format(v=f"{res.value:.10g}")
         if res.objective.endswith("c0"):
@@ -314,7 +366,8 @@ def _print_dual(res) -> None:
               f"{cert.get('w_segments')} w-segments, ν = {cert.get('nu', float('nan')):.6g}")
         return
     print(f"  sizes       : n_cheb = {cert.get('n_cheb')}, {cert.get('w_segments')} w-segments, "
-          f"{cert.get('positivity_nodes')} positivity nodes, ν = {cert.get('nu', float('nan')):.6g}")
+          f"{cert.get('positivity_nodes')} positivity nodes (--nodes {res.config.get('nodes')} asked; segments "
+          f"wider than ×1.15 in s are split), ν = {cert.get('nu', float('nan')):.6g}")
 
 
 def _print_result(res, as_json: bool) -> None:
@@ -347,63 +400,94 @@ def _print_result(res, as_json: bool) -> None:
     print(f"  seconds     : {res.seconds:.3f}")
 
 
+def _dispatch(a) -> int:
+    """Run the parsed command; its exit code."""
+    _check_c0(a)
+    _require_sdpb(a)
+    if a.command == "primal":
+        res = _run_primal(a)
+        _print_result(res, a.json)
+        if res.status == "infeasible":
+            print(f"infeasible: {res.message or 'no amplitude satisfies unitarity with these constraints'}",
+                  file=sys.stderr)
+            return EXIT_INFEASIBLE
+        return 0 if res.value is not None else _failed(res)
+    if a.command in ("dual", "nn-dual"):
+        res = _run_dual(a) if a.command == "dual" else _run_nn_dual(a)
+        _print_result(res, a.json)
+        if res.status == "infeasible":
+            print(f"infeasible: {res.message}", file=sys.stderr)
+            return EXIT_INFEASIBLE
+        return 0 if res.value is not None else _failed(res)
+    if a.command == "baseline":
+        res = _run_baseline(a)
+        _print_result(res, a.json)
+        return 0 if res.status == "converged" else _failed(res)
+    if a.command == "nn-primal":
+        res = _run_nn_primal(a)
+        _print_result(res, a.json)
+        if not a.json:
+            _print_nn_primal(res)
+        if res.status == "outside":
+            print(f"outside: {res.message}", file=sys.stderr)
+            return EXIT_INFEASIBLE
+        if res.status in ("failed", "off-target"):
+            return _failed(res)
+        return 0
+    if a.command == "sdpb":
+        return _run_sdpb_export(a)
+    if a.command == "2prr":
+        from .twoprr.cli import run as run_2prr_command
+        return run_2prr_command(a)
+    if a.command in ("almond", "crosscheck"):
+        from crosscheck.cli import run_command
+        return run_command(a)
+    raise CliError(f"unknown command {a.command!r}")
+
+
+def _failed(res) -> int:
+    """A result without a value: its status and message as the one line on stderr, exit 4."""
+    print(f"{res.status}: {_one_line(res.message or 'no value')}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _one_line(text: str, limit: int = 600) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The error boundary: every expected failure is one line on stderr and its exit code."""
+    from .errors import BadInput
     try:
-        a = build_parser().parse_args(argv)
-        if a.command == "primal":
-            res = _run_primal(a)
-            _print_result(res, a.json)
-            if res.status == "infeasible":
-                print(f"infeasible: {res.message or 'no amplitude satisfies unitarity with these constraints'}",
-                      file=sys.stderr)
-                return EXIT_INFEASIBLE
-            return 0 if res.value is not None else EXIT_FAILED
-        if a.command in ("dual", "nn-dual"):
-            res = _run_dual(a) if a.command == "dual" else _run_nn_dual(a)
-            _print_result(res, a.json)
-            if res.status == "infeasible":
-                print(f"infeasible: {res.message}", file=sys.stderr)
-                return EXIT_INFEASIBLE
-            return 0 if res.value is not None else EXIT_FAILED
-        if a.command == "baseline":
-            res = _run_baseline(a)
-            _print_result(res, a.json)
-            return 0 if res.status == "converged" else EXIT_FAILED
-        if a.command == "nn-primal":
-            res = _run_nn_primal(a)
-            _print_result(res, a.json)
-            if not a.json:
-                _print_nn_primal(res)
-            if res.status == "outside":
-                print(f"outside: {res.message}", file=sys.stderr)
-                return EXIT_INFEASIBLE
-            if res.status in ("failed", "off-target"):
-                print(f"{res.status}: {res.message}", file=sys.stderr)
-                return EXIT_FAILED
-            return 0
-        if a.command == "sdpb":
-            return _run_sdpb_export(a)
-        if a.command == "2prr":
-            from .twoprr.cli import run as run_2prr_command
-            return run_2prr_command(a)
-        if a.command in ("almond", "crosscheck"):
-            from crosscheck.cli import run_command
-            return run_command(a)
+        return _dispatch(build_parser().parse_args(argv))
+    except SystemExit as exc:            # --help, --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return exc.code
-    except ValueError as exc:  # bad physical input detected deeper down
-        print(f"error: {exc}", file=sys.stderr)
+    except (BadInput, ValueError) as exc:  # bad physical input detected deeper down
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except RuntimeError as exc:  # sdpb missing/killed/timed out, unreadable output
-        if type(exc).__name__ != "SDPBError":
-            raise
-        print(f"error: {exc}", file=sys.stderr)
+    except MemoryError:
+        print("error: out of memory: lower the problem size (--nmax, --grid, --nodes)", file=sys.stderr)
         return EXIT_FAILED
     except FloatingPointError as exc:  # NaN/inf from an optimiser
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_FAILED
-    return 0
+    except OSError as exc:  # a file that vanished or a disk that filled up during the run
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 — sdpb errors and bugs: one line, never a traceback
+        if os.environ.get("SMATRIX_DEBUG"):
+            raise
+        kind = "error" if type(exc).__name__ == "SDPBError" else f"internal error ({type(exc).__name__})"
+        print(f"{kind}: {_one_line(exc)}" + ("" if kind == "error" else " — rerun with SMATRIX_DEBUG=1 for the "
+                                               "traceback"), file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

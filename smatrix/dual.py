@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from .cache import cached_arrays
+from .cache import cached_arrays, rows_agree
 from .dispersion import hat_matrix, threshold_nodes
 from .errors import BadInput
 from .kinematics import S0_CROSSING, phase_space
@@ -268,7 +268,9 @@ def dual_quadrature(cutoff: float, ir_segments: int, uv_segments: int, s_max: fl
     s_ir, q_ir, s_uv, q_uv = quadrature_nodes(grid, uv_segments, s_max, q)
     params = {"cutoff": cutoff, "ir": ir_segments, "uv": uv_segments, "s_max": s_max, "q": q}
     K = cached_arrays("zero-ddisc-dual-kernel", params,
-                      lambda: {"K_ir": grid.kernel_matrix(s_ir), "K_uv": grid.kernel_matrix(s_uv)})
+                      lambda: {"K_ir": grid.kernel_matrix(s_ir), "K_uv": grid.kernel_matrix(s_uv)},
+                      check=lambda K: all(rows_agree(K[k], lambda i: grid.kernel_matrix(s[i]))
+                                          for k, s in (("K_ir", s_ir), ("K_uv", s_uv))))
     return DualQuadrature(grid, s_ir, q_ir, s_uv, q_uv, grid.values(s_ir), K["K_ir"], K["K_uv"])
 
 

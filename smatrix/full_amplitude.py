@@ -25,7 +25,7 @@ from functools import cached_property
 import numpy as np
 from scipy.special import eval_legendre
 
-from .cache import cached_arrays
+from .cache import cached_arrays, rows_agree
 from .kinematics import S0_CROSSING, phase_space, u_of
 from .partial_waves import PROJECTION_RULE, angular_rule
 from .wavelets import (_theta_of_fraction, chebyshev_fractions, rho_wavelet, rho_wavelet_derivative,
@@ -139,7 +139,9 @@ def cached_partial_wave_rows(basis: FullBasis, s, spins) -> np.ndarray:
     s = np.asarray(s, dtype=float)
     params = {"nmax": basis.nmax, "threshold": basis.threshold, "s": s.tolist(), "spins": list(spins),
               "rule": PROJECTION_RULE}
-    return cached_arrays("full-wavelet-rows", params, lambda: {"rows": partial_wave_rows(basis, s, spins)})["rows"]
+    return cached_arrays("full-wavelet-rows", params, lambda: {"rows": partial_wave_rows(basis, s, spins)},
+                         check=lambda A: rows_agree(A["rows"], lambda i: partial_wave_rows(basis, s[i], spins),
+                                                    axis=1))["rows"]
 
 
 class FullAmplitude:

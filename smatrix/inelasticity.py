@@ -31,7 +31,9 @@ class InelasticityProfile:
     extend: str = "error"
 
     def __post_init__(self):
-        self.s = np.asarray(self.s, dtype=float)
+        if not isinstance(self.meta, dict):
+            raise BadInput(f"inelasticity profile: `meta` must be an object, got {type(self.meta).__name__}")
+        self.s = _float_array(self.s, "`s`")
         if self.s.ndim != 1 or self.s.size < 2:
             raise BadInput("inelasticity profile: `s` must be a list of ≥ 2 energies")
         if not np.all(np.isfinite(self.s)) or np.any(self.s <= 4.0) or np.any(np.diff(self.s) <= 0):
@@ -43,9 +45,9 @@ class InelasticityProfile:
         clean = {}
         for J, values in self.eta.items():
             J = int(J)
+            v = _float_array(values, f"η_{J}")
             if J < 0 or J % 2:
                 raise BadInput(f"inelasticity profile: spin {J} — identical scalars have even J ≥ 0 only")
-            v = np.asarray(values, dtype=float)
             if v.shape != self.s.shape:
                 raise BadInput(f"inelasticity profile: η_{J} has {v.size} values for {self.s.size} energies")
             if not np.all(np.isfinite(v)):
@@ -96,6 +98,17 @@ class InelasticityProfile:
         else:
             path.write_text(json.dumps(self.to_dict()))
         return path
+
+
+def _float_array(values: Any, what: str) -> np.ndarray:
+    """A list of numbers from a file, or a clear BadInput (strings, objects, nested lists, null)."""
+    try:
+        v = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise BadInput(f"inelasticity profile: {what} must be a list of numbers") from None
+    if isinstance(values, (str, bytes, dict)) or v.ndim != 1:
+        raise BadInput(f"inelasticity profile: {what} must be a flat list of numbers")
+    return v
 
 
 def load_profile(path: str | Path, extend: str = "error") -> InelasticityProfile:

@@ -29,7 +29,7 @@ import scipy.optimize
 
 from .amplitude import SpectralAmplitude
 from .analysis import regge_L0, regge_re_f0
-from .cache import cached_arrays
+from .cache import cached_arrays, rows_agree
 from .dispersion import SpectralGrid, sum_rule_kernel
 from .elastic import re_f0_matrix
 from .kinematics import phase_space
@@ -97,7 +97,10 @@ def grid_operators(spec: GridSpec = GridSpec()) -> GridOperators:
     spec.validate()
     grid = SpectralGrid(spec.nodes(), spline=True)
     n = int(np.searchsorted(grid.nodes, spec.s_imposed, side="right")) - 1
-    arrays = cached_arrays("zero-ddisc-primal-grid", spec.__dict__, lambda: _build(grid, n))
+    points = grid.nodes[1:n + 1]
+    arrays = cached_arrays("zero-ddisc-primal-grid", spec.__dict__, lambda: _build(grid, n),
+                           check=lambda A: rows_agree(A["re_f0"], lambda i: re_f0_matrix(grid, points[i]))
+                           and rows_agree(A["c2"][None, :], lambda i: _c2_row(grid)[None, :]))
     return GridOperators(grid, n, arrays["re_f0"], arrays["c2"])
 
 
@@ -108,7 +111,12 @@ def operators_on(grid: SpectralGrid) -> GridOperators:
 
 
 def _build(grid: SpectralGrid, n: int) -> dict:
-    return {"re_f0": re_f0_matrix(grid, grid.nodes[1:n + 1]), "c2": grid.smooth_weights(sum_rule_kernel(3)) / np.pi}
+    return {"re_f0": re_f0_matrix(grid, grid.nodes[1:n + 1]), "c2": _c2_row(grid)}
+
+
+def _c2_row(grid: SpectralGrid) -> np.ndarray:
+    """c2 = row @ h_nodes (eq. 27)."""
+    return grid.smooth_weights(sum_rule_kernel(3)) / np.pi
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def test_primal_json_contract():
 
 
 @pytest.mark.parametrize("args, code, text", [
-    (["primal", "--objective", "min-c2", "--c0", "-1"], 3, "c0 < 0"),
+    (["primal", "--objective", "min-c2", "--c0", "-1"], 2, "c0 < 0"),
     (["primal", "--objective", "min-c2", "--c0", "300", "--nmax", "8"], 3, "above the allowed maximum"),
     (["primal", "--objective", "min-c2", "--c0", "twelve"], 2, "not a number"),
     (["primal", "--nmax", "0"], 2, "--nmax"),

@@ -248,7 +248,7 @@ def test_unreadable_store_is_a_clear_error(tmp_path):
     (["--range", "0.6,0.3"], "empty slice range"),
     (["--range", "0.5,0.5", "--slices", "4"], "empty slice range"),
     (["--executor", "cluster"], "unknown --executor"),
-    (["--set", "dual-sdp.n_chebb=3", "--methods", "dual-sdp"], "bad settings"),
+    (["--set", "dual-sdp.n_chebb=3", "--methods", "dual-sdp"], "unknown setting 'n_chebb'"),
     (["--store", "JUNK"], "not a readable SQLite file"),
 ])
 def test_bad_input_is_a_clear_error(tmp_path, args, text):
