@@ -276,9 +276,11 @@ def solve_screened(system: ScreenedSystem, x0: np.ndarray, c0: float, cfg: Scree
         screened = cfg.lam > 0 or r_sc <= cfg.tol
         if r_sq <= cfg.tol and screened and (n3 == 0 or step <= cfg.step_tol):
             return ScreenSolution(x, "converged", r_sq, r_sc, it - 1, history)
-        r_start = min(r_start, r_sq + r_sc)
-        if not math.isfinite(r_sq + r_sc) or r_sq + r_sc > 1e3 * max(r_start, 1e-6):
-            break                                                     # diverging: let the caller step back
+        if it == 1:
+            r_start = r_sq + r_sc
+        if not math.isfinite(r_sq + r_sc) or r_sq + r_sc > 1e8 * max(r_start, 1e-10) or (
+                it > 8 and r_sq + r_sc > r_start):
+            break                                   # diverging or not contracting: the caller steps back
         Jac = system.jacobian(x, c0)
         lu = lu_factor(Jac[:nsq, :nsq])
         if n3 == 0:
