@@ -53,7 +53,7 @@ def _print(d: dict, as_json: bool) -> None:
         slim = {k: v for k, v in d.items() if k not in ("extra", "certificate")}
         for key in ("jmax", "c2_error", "c2_finest", "c2_last_iterate", "residual_2prr", "residual_screen",
                     "max_abs_S2_minus_1", "rho_mp_norm", "rho_mp_column", "unscreened_eta", "eta_mp_range",
-                    "screening_exact", "regularisation", "rungs"):
+                    "screening_exact", "regularisation", "rungs", "tau_reached"):
             if key in e:
                 slim[key] = e[key]
         print(json.dumps(slim, default=float))
@@ -64,7 +64,8 @@ def _print(d: dict, as_json: bool) -> None:
               f"{e.get('c2_finest'):.7f}; Richardson over n = {d['config']['ladder']})")
     else:
         print(f"  {d['message']}")
-        print(f"  c2 (last iterate, not a result): {e.get('c2_last_iterate'):.7f}")
+        print(f"  c2 (last iterate, not a result): {e.get('c2_last_iterate'):.7f}; homotopy reached τ = "
+              f"{e.get('tau_reached', float('nan')):.4g} of 1")
     print(f"  residuals   : 2PRR rows {e.get('residual_2prr'):.1e}, screening rows {e.get('residual_screen'):.1e}")
     for J, v in (e.get("max_abs_S2_minus_1") or {}).items():
         print(f"  ||S_{J}|²−1| : {v['nodes']:.1e} at the nodes s > 16, {v['between_nodes']:.1e} between them")

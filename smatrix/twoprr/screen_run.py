@@ -146,6 +146,7 @@ def run_screening(cfg: ScreenRunConfig, progress: bool = False) -> ScreenRun:
         msg = (f"screening J_max = {system.jmax} did not converge on n = {system.grid.n}: |F_2PRR| = "
                f"{res.residual_2prr:.1e}, max ||S_J|²−1| = {res.residual_screen:.1e} at the last iterate")
         extra["c2_last_iterate"] = system.c2(res.x)
+        extra["tau_reached"] = max([h["tau"] for h in res.history if h.get("status") == "converged"], default=0.0)
         result = Result(method="2prr-screened", model="full", objective="aks-screening", c0=cfg.c0, c2=None,
                         value=None, bound_kind="amplitude", status="not-converged", certified=False,
                         certificate=None, solver="gauss-newton", seconds=time.perf_counter() - t0,
