@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ import numpy as np
 from ..kinematics import phase_space
 from .amplitude import MandelstamAmplitude
 from .grid import NodeGrid, planar_cross
+from .kernel import mandelstam_prefactor
 from .operators import taylor_c2
 from .system import State, TwoPRRSystem
 
@@ -163,7 +165,6 @@ class ScreenedSystem(TwoPRRSystem):
         dre, dim = 2 * rho**2 * st.f0.real, -2 * rho + 2 * rho**2 * st.f0.imag
         J[:n1, nsq:] = dre[:, None] * F3.real + dim[:, None] * F3.imag
         # Mandelstam rows: −2 pref Re(M conj(T) ∂T/∂v)
-        from .kernel import mandelstam_prefactor
         M = self.kernel["M"]
         pref = mandelstam_prefactor(self.s)
         for i, pos, _ in self._rows:
@@ -212,7 +213,7 @@ class ScreenedAmplitude(MandelstamAmplitude):
 
 # ---- the regularised Gauss–Newton solver -----------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class ScreenConfig:
     """Regularisation and stopping rule of the screening solve."""
 
@@ -246,7 +247,6 @@ def solve_screened(system: ScreenedSystem, x0: np.ndarray, c0: float, cfg: Scree
                    progress: bool = False, offset: np.ndarray | None = None) -> ScreenSolution:
     """Gauss–Newton / SQP for min ‖ρ_MP‖²_w + ‖F_screen − offset‖²/λ subject to F_2PRR = 0 (module
     doc); `offset` shifts the screening targets (the homotopy of `screen`)."""
-    import sys
     from scipy.linalg import lu_factor, lu_solve
 
     cfg.validate()
