@@ -127,7 +127,7 @@ def test_screening_bounds_from_the_landau_curves():
 
 def test_cli_screening_bad_input(tmp_path, capsys):
     for extra in (["--screen-jmax", "3"], ["--screen-jmax", "-2"], ["--screen-jmax", "2", "--screen-lambda", "-1"],
-                  ["--screen-jmax", "2", "--init", str(tmp_path / "x.npz")]):
+                  ["--screen-jmax", "2", "--init", str(tmp_path / "x.npz")], ["--screen-lambda", "1e-8"]):
         assert main(["2prr", "--c0", "20pi", "--n", "16", "--ladder", "16", *extra]) == 2, extra
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("error:"), err

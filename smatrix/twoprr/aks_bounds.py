@@ -10,7 +10,6 @@ and ‖ρ_MP(s, ·)‖ ≳ B(s)^J_max up to s-dependent constants and powers of 
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar

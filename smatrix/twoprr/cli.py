@@ -91,6 +91,8 @@ def run(a) -> int:
     except ValueError as exc:
         raise ValueError(str(exc).replace("n ≥ 12", "--n/--ladder ≥ 12").replace("s_max", "--smax")) from None
     _check_outputs(a)
+    if a.screen_jmax is None and (a.screen_norm != "xy" or a.screen_lambda != 0):
+        raise ValueError("--screen-norm and --screen-lambda need --screen-jmax")
     if a.screen_jmax is not None:
         from .screen_cli import run_screen
         return run_screen(a, tuple(ladder))

@@ -62,6 +62,11 @@ class ScreenRun:
     amplitude: ScreenedAmplitude | None
 
 
+def _systems(grid: NodeGrid, kernel: dict):
+    """J ↦ the system of spin J on grid (None: the plain 2PRR system), sharing one kernel."""
+    return lambda J: TwoPRRSystem(grid, kernel=kernel) if J is None else ScreenedSystem(grid, J, kernel=kernel)
+
+
 def screen_ladder(system_for, c0: float, jmax: int, cfg: ScreenConfig, init=None,
                   progress: bool = False) -> tuple[ScreenedSystem, ScreenSolution, float]:
     """2PRR → quasi-elastic → J = 2 … jmax on one grid; returns (system, solution, c2 of the 2PRR
@@ -87,7 +92,7 @@ def screen_ladder(system_for, c0: float, jmax: int, cfg: ScreenConfig, init=None
     return system, res, c2_2prr
 
 
-def screening_measures(system: ScreenedSystem, x: np.ndarray, amp: ScreenedAmplitude, norm: str) -> dict:
+def screening_measures(system: ScreenedSystem, amp: ScreenedAmplitude, norm: str) -> dict:
     """Screening figures of merit: max ||S_J|² − 1| for J ≤ J_max at the nodes s > 16 and between them,
     η_J of the unscreened spins, η_MP, ‖ρ_MP‖ (total and the column at s ≈ 200 against B(s)^J_max)."""
     s = check_energies(system)
@@ -124,9 +129,8 @@ def run_screening(cfg: ScreenRunConfig, progress: bool = False) -> ScreenRun:
         grid = NodeGrid(m, cfg.s_max)
         if progress:
             print(f"smatrix 2prr --screen: grid n = {m}", file=sys.stderr, flush=True)
-        kernel = mandelstam_kernel(grid, progress=progress)
-        factory = (lambda g, k: lambda J: TwoPRRSystem(g, kernel=k) if J is None else ScreenedSystem(g, J, kernel=k))(grid, kernel)
-        system, res, c2p = screen_ladder(factory, cfg.c0, cfg.jmax, scfg, progress=progress)
+        system, res, c2p = screen_ladder(_systems(grid, mandelstam_kernel(grid, progress=progress)), cfg.c0,
+                                         cfg.jmax, scfg, progress=progress)
         rungs.append({"n": m, "status": res.status, "c2": system.c2(res.x), "c2_2prr": c2p,
                       "residual_2prr": res.residual_2prr, "residual_screen": res.residual_screen,
                       "iterations": res.iterations, "seconds": round(time.perf_counter() - t0, 1)})
@@ -141,7 +145,7 @@ def run_screening(cfg: ScreenRunConfig, progress: bool = False) -> ScreenRun:
     amp = system.amplitude(res.x, cfg.c0)
     extra = {"jmax": cfg.jmax, "rungs": rungs, "history": res.history, "residual_2prr": res.residual_2prr,
              "residual_screen": res.residual_screen, "regularisation": {"norm": cfg.norm, "lambda": cfg.lam}}
-    extra.update(screening_measures(system, res.x, amp, cfg.norm))
+    extra.update(screening_measures(system, amp, cfg.norm))
     if res.status != "converged":
         msg = (f"screening J_max = {system.jmax} did not converge on n = {system.grid.n}: |F_2PRR| = "
                f"{res.residual_2prr:.1e}, max ||S_J|²−1| = {res.residual_screen:.1e} at the last iterate")
