@@ -62,9 +62,10 @@ class MandelstamAmplitude(Amplitude):
         return self.spin_operators(s).partial_wave(J, self.c1, self.R)
 
     def eta(self, J: int, s) -> np.ndarray:
-        """η_J(s) of eq. (23) (η_0 = η_2PRR, eq. 24b), ρ_el(t, s) interpolated in s."""
+        """η_J(s) of eq. (23) (η_0 = η_2PRR, eq. 24b; with ρ_MP, η_0 lacks the η_MP of 24c),
+        ρ_el(t, s) + ρ_MP(t, s) interpolated in s."""
         ops = self.spin_operators(s)
-        rho_ts = self.rho_el @ self.grid.hat_matrix(ops.s).T          # ρ_el(t_j, s_k)
+        rho_ts = (self.rho_el + self.rho_mp) @ self.grid.hat_matrix(ops.s).T     # ρ(t_j, s_k) of eq. 23
         return 2.0 * phase_space(ops.s) * np.einsum("kj,jk->k", ops.fg_weights(J), rho_ts)
 
     def spectral_density(self, s):

@@ -51,9 +51,9 @@ def certify(amplitude: MandelstamAmplitude, system: TwoPRRSystem, u: np.ndarray,
 
     # 1. residuals on the grid, and kernel rows rebuilt fresh (not from the cache)
     rhs = system.mandelstam_rhs(st)
-    res_m = float(np.max(np.abs(u[system.n1:] - rhs))) if rhs.size else 0.0
+    res_m = float(np.max(np.abs(u[system.n1:system.n1 + system.n2] - rhs))) if rhs.size else 0.0
     res_0 = float(np.max(np.abs(system.spin0_residual(st))))
-    scale = max(float(np.max(np.abs(u[system.n1:]))), 1e-300)
+    scale = max(float(np.max(np.abs(u[system.n1:system.n1 + system.n2]))), 1e-300)
     rng = np.random.default_rng(rng_seed)
     occupied = sorted({int(i) for i in system.pairs[:, 0]})
     pick = sorted(set([occupied[0], occupied[-1]] + list(rng.choice(occupied, size=min(rows, len(occupied)),

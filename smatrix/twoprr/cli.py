@@ -42,6 +42,12 @@ def add_parser(sub) -> None:
     p.add_argument("--out", default=None, metavar="DIR",
                    help="write result.json, solution.npz (reload with --init), eta.json and the figures")
     p.add_argument("--no-plots", action="store_true", help="with --out: skip the figures")
+    p.add_argument("--screen-jmax", type=int, default=None, metavar="K",
+                   help="Aks screening (P2 §5.1): |S_J|² = 1 for J ≤ K (K = 0: quasi-elastic; K ≥ 2: ρ_MP free)")
+    p.add_argument("--screen-norm", default="xy", choices=["xy", "xi"],
+                   help="with --screen-jmax: L2 norm of ρ_MP minimised, in (4/s, 4/t) or (ξ_s, ξ_t)")
+    p.add_argument("--screen-lambda", type=_number, default=0.0,
+                   help="with --screen-jmax: Tikhonov weight λ (0 = minimum-norm exact screening)")
     p.add_argument("--json", action="store_true")
 
 
@@ -85,6 +91,11 @@ def run(a) -> int:
     except ValueError as exc:
         raise ValueError(str(exc).replace("n ≥ 12", "--n/--ladder ≥ 12").replace("s_max", "--smax")) from None
     _check_outputs(a)
+    if a.screen_jmax is None and (a.screen_norm != "xy" or a.screen_lambda != 0):
+        raise ValueError("--screen-norm and --screen-lambda need --screen-jmax")
+    if a.screen_jmax is not None:
+        from .screen_cli import run_screen
+        return run_screen(a, tuple(ladder))
     init = Solution.load(a.init) if a.init else None
     run_ = run_2prr(cfg, init=init, progress=True)
     res = run_.result

@@ -101,13 +101,18 @@ class TwoPRRSystem:
 
     # ---- evaluation ----------------------------------------------------------------------------
 
-    def unpack(self, u: np.ndarray, c0: float) -> State:
-        u1, e = u[: self.n1], u[self.n1:]
+    def unpack(self, u: np.ndarray, c0: float, mp: np.ndarray | None = None) -> State:
+        """The state at u; `mp` (symmetric node matrix) adds a multi-particle ρ_MP to R (eq. 9)."""
+        u1, e = u[: self.n1], u[self.n1: self.n1 + self.n2]
         c1 = self.P1 @ u1
         el, R = double_from_elastic(self.grid, e)
+        if mp is not None:
+            R = R + mp
         n = self.grid.n
         T = c1[None, :n] + np.einsum("ijm,mj->ij", self._Z, R)
         f0 = c0 * self._f0_const + self._F1 @ u1 + self._F2 @ e
+        if mp is not None:
+            f0 = f0 + np.einsum("kmn,mn->k", self.ops.f0_double, mp) / (16 * math.pi)
         return State(c1, el, R, T, f0, self._E0 @ e)
 
     def mandelstam_rhs(self, st: State) -> np.ndarray:
@@ -131,10 +136,11 @@ class TwoPRRSystem:
         st = self.unpack(u, c0)
         return np.concatenate([self.spin0_residual(st), u[self.n1:] - self.mandelstam_rhs(st)])
 
-    def jacobian(self, u: np.ndarray, c0: float) -> np.ndarray:
-        st = self.unpack(u, c0)
+    def jacobian(self, u: np.ndarray, c0: float, mp: np.ndarray | None = None) -> np.ndarray:
+        """∂F/∂u (square), at a state that may carry a fixed ρ_MP (`mp`)."""
+        st = self.unpack(u, c0, mp)
         n = self.grid.n
-        J = np.zeros((self.size, self.size))
+        J = np.zeros((self.n1 + self.n2, self.n1 + self.n2))
         # spin 0: Φ = −2ϱ Im f + ϱ²|f|² + η
         rho = phase_space(self.s)
         dre = 2 * rho**2 * st.f0.real
