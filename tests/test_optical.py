@@ -56,10 +56,14 @@ def test_phi3_tree_equals_sum_of_independent_partial_waves(s):
         assert abs(Phi3Tree(g).f(J, s)[0] - _phi3_wave(J, s, g * g)) < 1e-13
 
 
-def test_spin0_term_agrees_with_spin0_certificate():
+@pytest.fixture(scope="module")
+def zero_ddisc_max():
     from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
-    res = solve_wavelet("max-c0", None, WaveletConfig(nmax=6, grid=100))
-    amp = res.extra["amplitude"]
+    return solve_wavelet("max-c0", None, WaveletConfig(nmax=6, grid=100))
+
+
+def test_spin0_term_agrees_with_spin0_certificate(zero_ddisc_max):
+    amp = zero_ddisc_max.extra["amplitude"]
     imposed = np.geomspace(4.01, 1e4, 30)
     s = dense_check_points(imposed, 2)
     cert = certify_spin0(amp, imposed, factor=2)
@@ -104,3 +108,18 @@ def test_full_max_c0_certificate_carries_the_all_spin_row():
     tail = total - spin_sum(range(0, 21, 2), eta)
     assert np.max(np.abs(tail - spin_sum(high, eta_high))) < 1e-11
     assert abs(tail[0] - row["min_tail"]) < 1e-12
+
+
+def test_crosscheck_all_spin_row_on_a_zero_ddisc_amplitude(zero_ddisc_max):
+    """The report row: spin 0 is all the zero-ddisc model imposes; the tail D − η0 it reports is
+    Σ_{J ≥ 2} (2J+1) η_J of direct projections, and is negative (higher waves super-unitary)."""
+    from crosscheck.points import all_spin_row
+    from crosscheck.report import all_spin_lines
+    amp = zero_ddisc_max.extra["amplitude"]
+    row = all_spin_row(amp)
+    assert not row["passed"] and row["min_tail"] < -1e-4
+    s = row["worst_s_tail"]
+    eta = [1 - abs(1 + 1j * phase_space(s) * project(amp.T, J, s)[0]) ** 2 for J in range(2, 41, 2)]
+    assert abs(spin_sum(range(2, 41, 2), np.array(eta)[:, None])[0] - row["min_tail"]) < 1e-6 * abs(row["min_tail"])
+    lines = all_spin_lines({"points": [{"method": "primal-wavelet", "result": {"all_spin": row}}]})
+    assert any(line.startswith("| primal-wavelet | 1 |") and line.endswith("| 1 |") for line in lines)

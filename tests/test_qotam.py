@@ -118,3 +118,20 @@ def test_paper_sweeps_reach_the_same_scaling_more_slowly():
     assert sweeps == 200
     assert np.max(np.abs(marginal_errors(Ks)[0])) > 1e-10   # still not converged
     assert np.max(np.abs(plan(Ks) - plan(Kn))) < 1e-6
+
+
+def test_cli_qotam_phi4_json_and_bad_input(capsys):
+    import json
+
+    from smatrix.cli import main
+    from smatrix.kinematics import phase_space
+    assert main(["qotam", "--amplitude", "phi4", "--coupling", "2", "--s", "9", "--lmax", "6", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    want = -phase_space(9.0) ** 2 * 4 / (256 * math.pi**2)
+    assert abs(rep["optical_defect"] - want) < 1e-14
+    assert rep["deficit_at_nodes"]["max_abs_minus_defect"] < 1e-12
+    assert rep["iteration"]["marginal_errors_after"] < 1e-13
+    for argv in (["qotam", "--s", "4"], ["qotam", "--lmax", "99"], ["qotam", "--steps", "-1"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error:") and "\n" not in err
