@@ -10,9 +10,9 @@ and unitarity at s → ∞ needs T(∞) = 0; it is imposed exactly by default (e
 
 Certificate: |S_J|² − 1 + η_J re-measured for J ≤ J_max + 4 on 4× as many points as imposed,
 from s − 4 = 10⁻¹² up to s = 10¹⁶, and an all-spin row: the optical defect Σ_J (2J+1) η_J from T
-(smatrix.optical) minus the checked waves must not fall below −tolerance (else a wave above
-J_max + 4 is super-unitary and the amplitude is not certified). Values of c0 above the converged
-maximum that a finite grid or spin cut lets through show up there as violations.
+(smatrix.optical) minus the checked waves; where it falls below −tolerance the waves above are
+traced one by one, and a traced |S_J|² − 1 above tolerance fails the certificate. Values of c0
+above the converged maximum that a finite grid or spin cut lets through show up there as violations.
 """
 from __future__ import annotations
 
@@ -229,9 +229,11 @@ def _status_note(cert: dict, status: str, config: FullConfig) -> str:
                 "precision), not an amplitude")
     tail = cert["all_spin"]
     if not tail["passed"]:
-        return (f"the optical defect proves a super-unitary wave above J = {tail['tail_above_spin']}: "
-                f"Σ_(J>{tail['tail_above_spin']}) (2J+1) η_J = {tail['min_tail']:.2e} < −{config.tolerance:g} at "
-                f"s = {tail['worst_s_tail']:.6g}")
+        tr = tail["traced"]
+        return (f"the optical defect proves super-unitary waves above J = {tail['tail_above_spin']}: "
+                f"Σ_(J>{tail['tail_above_spin']}) (2J+1) η_J = {tail['min_tail']:.2e} at s = {tail['worst_s_tail']:.6g}; "
+                f"traced to J = {tr['spin']}, |S_J|² − 1 = {tr['max_violation']:.2e} (tail left {tr['remaining_tail']:.1e}, "
+                f"tolerance {config.tolerance:g})")
     inel = cert.get("max_inelasticity_violation")
     if inel is not None and inel > config.eta_tolerance:
         return (f"the injected inelasticity is missed by {inel:.2e} > {config.eta_tolerance:g} between the grid "

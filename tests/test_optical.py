@@ -77,18 +77,26 @@ def test_spin0_term_agrees_with_spin0_certificate(zero_ddisc_max):
     assert np.allclose(D.tail, D.total - spin_sum([0, 2], D.eta))
 
 
-def test_all_spin_row_catches_a_super_unitary_wave_above_the_checked_spins():
-    """Per-wave checks up to J = 20 pass; a super-unitary J = 30 wave is caught by the tail alone."""
+def test_all_spin_row_traces_a_negative_tail_to_the_waves_above_the_checked_spins():
+    """Per-wave checks up to J = 20 pass. A super-unitary J = 30 wave shows only in the tail and is
+    traced to J = 30 (fails); many waves J = 22…60 each 5e-7 over unitarity give a tail far below
+    −tolerance, yet every wave is within tolerance (passes: the sum alone proves no per-wave excess)."""
     from smatrix.optical import all_spin_check
     waves = {J: np.exp(0.3j * (J + 1)) for J in range(0, 21, 2)}
     s = np.geomspace(4.5, 1e3, 20)
     spins = list(range(0, 21, 2))
     ok = PartialWaveSum(waves)
     eta = np.array([1 - np.abs(ok.S(J, s)) ** 2 for J in spins])
-    assert all_spin_check(ok, s, spins, eta, 1e-6)["passed"]
-    bad = PartialWaveSum({**waves, 30: 1.001})
-    row = all_spin_check(bad, s, spins, eta, 1e-6)
-    assert not row["passed"] and abs(row["min_tail"] + 61 * (1.001**2 - 1)) < 1e-9
+    row = all_spin_check(ok, s, spins, eta, 1e-6)
+    assert row["passed"] and row["traced"] is None
+    bad = all_spin_check(PartialWaveSum({**waves, 30: 1.001}), s, spins, eta, 1e-6)
+    assert abs(bad["min_tail"] + 61 * (1.001**2 - 1)) < 1e-9
+    assert not bad["passed"] and bad["traced"]["spin"] == 30
+    assert abs(bad["traced"]["max_violation"] - (1.001**2 - 1)) < 1e-12
+    many = {**waves, **{J: math.sqrt(1 + 5e-7) for J in range(22, 61, 2)}}
+    within = all_spin_check(PartialWaveSum(many), s, spins, eta, 1e-6)
+    assert within["min_tail"] < -1e-4 and within["passed"]
+    assert within["traced"]["max_violation"] < 1e-6 and within["traced"]["spins_up_to"] == 60
 
 
 def test_full_max_c0_certificate_carries_the_all_spin_row():
