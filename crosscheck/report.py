@@ -188,7 +188,7 @@ def all_spin_lines(almond: dict) -> list[str]:
     out = ["", "## All-spin check (optical defect; reported, not counted)", "",
            "D(s) = Σ_J (2J+1) η_J = ϱ Im T(s,0)/8π − ϱ²∫|T|²dz/512π² from T (smatrix.optical); "
            "tail = D − η0, the waves J ≥ 2 that the zero-ddisc model does not constrain.", "",
-           "| method | amplitudes | min D | min tail (J ≥ 2) | s of min tail | amplitudes with a super-unitary J ≥ 2 |",
+           "| method | amplitudes | min D | min tail (J ≥ 2) | s of min tail | amplitudes with tail < −1e-6 (J ≥ 2 super-unitary) |",
            "|---|---|---|---|---|---|"]
     for m, a in rows.items():
         worst = min(a, key=lambda x: x["min_tail"])

@@ -88,7 +88,7 @@ TAIL_POINTS = 8         # at the energies where the tail is most negative
 
 
 def all_spin_check(amplitude, s, spins, eta, tolerance: float, rule: dict = PROJECTION_RULE,
-                   crossing_symmetric: bool = True) -> dict:
+                   crossing_symmetric: bool = True, trace: bool = True) -> dict:
     """The all-spin row of a certificate: D(s) on the check points s and the tail
     D − Σ_{J ∈ spins} (2J+1) η_J above the spins checked one by one (η_J given, (len(spins), m)).
 
@@ -96,7 +96,8 @@ def all_spin_check(amplitude, s, spins, eta, tolerance: float, rule: dict = PROJ
     much each (one weighted sum, unboundedly many waves). It is then traced: at the TAIL_POINTS
     most negative points the waves J = max(spins) + 2, … are measured one by one until the rest
     of the tail is within tolerance (or J = TAIL_SPIN_LIMIT). `passed` when no traced wave exceeds
-    |S_J|² − 1 > tolerance and no tail below −tolerance is left untraced."""
+    |S_J|² − 1 > tolerance and no tail below −tolerance is left untraced (without `trace`: when
+    the tail is ≥ −tolerance everywhere)."""
     s = np.asarray(s, dtype=float)
     D = optical_defect(amplitude, s, rule=rule, crossing_symmetric=crossing_symmetric)
     tail = D.total - spin_sum(spins, eta)
@@ -104,7 +105,9 @@ def all_spin_check(amplitude, s, spins, eta, tolerance: float, rule: dict = PROJ
     row = {"min_defect": float(D.total[k]), "worst_s_defect": float(s[k]), "min_tail": float(tail[kt]),
            "worst_s_tail": float(s[kt]), "max_tail": float(np.max(tail)), "tail_above_spin": int(max(spins)),
            "check_points": int(s.size), "tolerance": tolerance, "traced": None, "passed": True}
-    if tail[kt] < -tolerance:
+    if tail[kt] < -tolerance and not trace:
+        row["passed"] = False
+    elif tail[kt] < -tolerance:
         pts = np.argsort(tail)[:TAIL_POINTS]
         pts = pts[tail[pts] < -tolerance]
         row["traced"] = traced = trace_tail(amplitude, s[pts], int(max(spins)), tail[pts], tolerance)
