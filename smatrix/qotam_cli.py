@@ -4,6 +4,7 @@ The command layer only: physics in smatrix.qotam and smatrix.optical."""
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 
@@ -43,7 +44,7 @@ def _amplitude(a):
         from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
         res = solve_wavelet("max-c0", None, WaveletConfig(nmax=a.nmax or 12))
     if res.value is None:
-        raise RuntimeError(f"the {a.amplitude} amplitude was not obtained: {res.status} {res.message}")
+        return None, {"status": res.status, "message": res.message}
     return res.extra["amplitude"], {"c0_over_32pi": res.value / (32 * np.pi), "certified": res.certified,
                                     "status": res.status}
 
@@ -84,7 +85,7 @@ def qotam_report(amplitude, s: float, lmax: int, steps: int = 0, step_size: floa
 
 
 def run(a) -> int:
-    """Bad input raises BadInput (exit 2 through smatrix.cli.main)."""
+    """Bad input raises BadInput (exit 2 through smatrix.cli.main); no amplitude: exit 4."""
     if not a.s > 4:
         raise BadInput(f"--s must be above threshold (s > 4), got {a.s}")
     if a.lmax < 0 or (a.lmax + 1) * (2 * a.lmax + 1) > MAX_NODES:
@@ -92,6 +93,11 @@ def run(a) -> int:
     if a.steps < 0 or a.step_size < 0 or a.epsilon < 0:
         raise BadInput("--steps, --step-size and --epsilon must be ≥ 0")
     amp, info = _amplitude(a)
+    if amp is None:
+        from .cli import EXIT_FAILED
+        print(f"failed: the {a.amplitude} amplitude was not obtained ({info['status']}: {info['message']})",
+              file=sys.stderr)
+        return EXIT_FAILED
     rep = {"command": "qotam", "amplitude": a.amplitude, **info,
            **qotam_report(amp, a.s, a.lmax, a.steps, a.step_size, a.epsilon)}
     if a.json:
