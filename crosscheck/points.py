@@ -20,6 +20,7 @@ from smatrix.result import Result, config_hash
 
 POINT_VERSION = 1                       # bump when a method's numbers change for the same settings
 ANALYSIS_S = (1e-4, 1e3, 300)           # |S0|, δ0 at s − 4 = geomspace(*ANALYSIS_S)
+ALL_SPIN_S = (1e-2, 1e5, 16)            # optical defect at s − 4 = geomspace(*ALL_SPIN_S) (T costs ~1 ms/point)
 RESONANCE_WINDOW = (4.05, 20.0)         # where S0 zeros are searched above threshold
 _FILE_SETTINGS = ("inelasticity",)      # settings naming a file: its content enters the key
 
@@ -68,6 +69,10 @@ def compute_point(point: dict, run: Callable[[str, float | None, dict], Result])
             result["analysis"] = boundary_analysis(amplitude)
         except Exception as exc:  # noqa: BLE001 — the bound stands; only the figure data is missing
             result["analysis"] = {"error": f"{type(exc).__name__}: {exc}"}
+        try:
+            result["all_spin"] = all_spin_row(amplitude)
+        except Exception as exc:  # noqa: BLE001 — a report row, not part of the bound
+            result["all_spin"] = {"error": f"{type(exc).__name__}: {exc}"}
     value = None if res.value is None or not math.isfinite(res.value) else float(res.value)
     return {**row, "status": "done", "value": value, "certified": bool(res.certified), "result": result,
             "seconds": time.perf_counter() - t0}
@@ -78,6 +83,18 @@ def result_dict(res: Result) -> dict[str, Any]:
     d = replace(res, extra={}).to_dict()
     d["extra"] = {k: v for k, v in (res.extra or {}).items() if isinstance(v, (int, float, str, bool))}
     return d
+
+
+def all_spin_row(amplitude) -> dict[str, Any]:
+    """The optical defect Σ_J (2J+1) η_J on ALL_SPIN_S and its tail above spin 0 (smatrix.optical),
+    not traced wave by wave (a report row: `passed` is False when the tail is below −tolerance)."""
+    import numpy as np
+
+    from smatrix.certify import DEFAULT_TOLERANCE
+    from smatrix.optical import all_spin_check
+    s = 4.0 + np.geomspace(ALL_SPIN_S[0], ALL_SPIN_S[1], int(ALL_SPIN_S[2]))
+    eta0 = 1.0 - np.abs(np.asarray(amplitude.S(0, s), dtype=complex)) ** 2
+    return all_spin_check(amplitude, s, [0], eta0[None, :], DEFAULT_TOLERANCE, trace=False)
 
 
 def boundary_analysis(amplitude) -> dict[str, Any]:

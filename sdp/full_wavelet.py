@@ -9,8 +9,10 @@ UV condition (spec README, Paulos et al.): every basis function tends to a const
 and unitarity at s → ∞ needs T(∞) = 0; it is imposed exactly by default (eliminating the constant).
 
 Certificate: |S_J|² − 1 + η_J re-measured for J ≤ J_max + 4 on 4× as many points as imposed,
-from s − 4 = 10⁻¹² up to s = 10¹⁶. Values of c0 above the converged maximum that a finite grid
-or spin cut lets through show up there as violations.
+from s − 4 = 10⁻¹² up to s = 10¹⁶, and an all-spin row: the optical defect Σ_J (2J+1) η_J from T
+(smatrix.optical) minus the checked waves; where it falls below −tolerance the waves above are
+traced one by one, and a traced |S_J|² − 1 above tolerance fails the certificate. Values of c0
+above the converged maximum that a finite grid or spin cut lets through show up there as violations.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from smatrix.errors import BadInput
 from smatrix.full_amplitude import FullAmplitude, FullBasis, cached_partial_wave_rows
 from smatrix.inelasticity import InelasticityProfile, load_profile
 from smatrix.kinematics import phase_space
+from smatrix.optical import all_spin_check
 from smatrix.result import Result, config_hash
 from smatrix.wavelets import unitarity_grid
 
@@ -201,13 +204,15 @@ def certify_full(amp: FullAmplitude, s_grid, config: FullConfig, profile: Inelas
         eta = _eta(profile, config.jmin, spins, s[inside])
         inelastic = float(max(np.max(viol[:, inside] + eta), 0.0))
     worst = float(max(np.max(viol), 0.0))
+    all_spin = all_spin_check(amp, s, spins, -viol, config.tolerance)  # Σ_J (2J+1) η_J from T (optical)
     return {"max_unitarity_violation": worst, "check_points": int(s.size), "spins_checked": spins,
             "tolerance": config.tolerance, "worst_spin": int(spins[k_spin]), "worst_s": float(s[k_s]),
             "per_spin_max": per_spin,
             "beyond_grid_max": float(np.max(viol[:, s > s_last])) if np.any(s > s_last) else None,
             "max_inelasticity_violation": inelastic, "eta_tolerance": config.eta_tolerance if profile else None,
-            "s_range": [float(s[0]), float(s[-1])], "density_factor": 4,
-            "passed": worst <= config.tolerance and (inelastic is None or inelastic <= config.eta_tolerance)}
+            "s_range": [float(s[0]), float(s[-1])], "density_factor": 4, "all_spin": all_spin,
+            "passed": worst <= config.tolerance and (inelastic is None or inelastic <= config.eta_tolerance)
+            and all_spin["passed"]}
 
 
 def _status_note(cert: dict, status: str, config: FullConfig) -> str:
@@ -222,6 +227,13 @@ def _status_note(cert: dict, status: str, config: FullConfig) -> str:
         return (f"unitarity violated by {cert['max_unitarity_violation']:.2e} > {config.tolerance:g} at "
                 f"J = {cert['worst_spin']}, s = {cert['worst_s']:.6g}: the value is an artefact (grid, spin cut or "
                 "precision), not an amplitude")
+    tail = cert["all_spin"]
+    if not tail["passed"]:
+        tr = tail["traced"]
+        return (f"the optical defect proves super-unitary waves above J = {tail['tail_above_spin']}: "
+                f"Σ_(J>{tail['tail_above_spin']}) (2J+1) η_J = {tail['min_tail']:.2e} at s = {tail['worst_s_tail']:.6g}; "
+                f"traced to J = {tr['spin']}, |S_J|² − 1 = {tr['max_violation']:.2e} (tail left {tr['remaining_tail']:.1e}, "
+                f"tolerance {config.tolerance:g})")
     inel = cert.get("max_inelasticity_violation")
     if inel is not None and inel > config.eta_tolerance:
         return (f"the injected inelasticity is missed by {inel:.2e} > {config.eta_tolerance:g} between the grid "

@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from crosscheck.cli import add_parsers as add_almond_parsers
     add_almond_parsers(sub)  # almond, crosscheck
+    from .qotam_cli import add_parser as add_qotam_parser
+    add_qotam_parser(sub)  # qotam (issue 17)
     return p
 
 
@@ -439,6 +441,9 @@ def _dispatch(a) -> int:
     if a.command == "2prr":
         from .twoprr.cli import run as run_2prr_command
         return run_2prr_command(a)
+    if a.command == "qotam":
+        from .qotam_cli import run as run_qotam
+        return run_qotam(a)
     if a.command in ("almond", "crosscheck"):
         from crosscheck.cli import run_command
         return run_command(a)
