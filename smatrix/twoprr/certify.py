@@ -128,6 +128,14 @@ def certify(amplitude: MandelstamAmplitude, system: TwoPRRSystem, u: np.ndarray,
     details["projection_vs_representation"] = proj
     ok &= max(proj.values()) <= tol.projection
 
+    # 5. all spins at once (optical theorem, smatrix.optical): D(s) = Σ(2J+1)η_J from T itself; its
+    # part above J = 10 (D minus the measured waves) must not be negative (a super-unitary wave)
+    from ..optical import all_spin_check
+    s_opt = np.unique(np.concatenate([np.geomspace(4.5, min(1e4, g.nodes[-3]), 8), [15.0, 20.0, 40.0]]))
+    measured = np.array([1.0 - np.abs(amplitude.S(J, s_opt)) ** 2 for J in SPINS])
+    details["all_spin"] = all_spin_check(amplitude, s_opt, list(SPINS), measured, tol.inelastic)
+    ok &= details["all_spin"]["passed"]
+
     details["passed_all"] = bool(ok)
     # the certificate's headline: max(|S_J|² − 1), J = 2 … 10 (spin 0 is the off-grid residual above)
     return Certificate(max_unitarity_violation=max(max_viol, 0.0), check_points=int(s.size),

@@ -302,5 +302,6 @@ def legendre_q(J: int, z) -> np.ndarray:
     zf = z[~near]
     if zf.size:
         lg = 0.5 * math.log(math.pi) + gammaln(J + 1) - gammaln(J + 1.5)
-        out[~near] = np.exp(lg) / (2 * zf) ** (J + 1) * hyp2f1((J + 1) / 2, (J + 2) / 2, J + 1.5, 1 / zf**2)
+        with np.errstate(over="ignore"):              # z → ∞: Q_J → 0
+            out[~near] = np.exp(lg) / (2 * zf) ** (J + 1) * hyp2f1((J + 1) / 2, (J + 2) / 2, J + 1.5, 1 / zf**2)
     return out
