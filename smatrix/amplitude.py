@@ -105,6 +105,8 @@ class WaveletAmplitude(Amplitude):
     amplitude is evaluated in extended precision (numpy longdouble) throughout.
     """
 
+    uses_longdouble = True   # results are marked where longdouble is float64 (smatrix.precision)
+
     def __init__(self, centres, alpha0: float, alpha, beta: float = 0.0):
         self.centres = np.asarray(centres, dtype=float)
         self.alpha0 = np.longdouble(alpha0)

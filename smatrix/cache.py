@@ -2,7 +2,8 @@
 
 Location: $SMATRIX_CACHE, else ~/.cache/smatrix-bootstrap; SMATRIX_CACHE=off disables it.
 Entries are .npz files written atomically; an unreadable entry is rebuilt, never trusted.
-Bump KERNEL_VERSION whenever a formula that feeds a cached array changes.
+Bump KERNEL_VERSION whenever a formula that feeds a cached array changes; the key also holds the
+package version and the numerical libraries' versions (smatrix.provenance.cache_provenance).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from .provenance import cache_provenance
 from .result import config_hash
 
 KERNEL_VERSION = 1
@@ -32,7 +34,8 @@ def cached_arrays(name: str, params: dict, build: Callable[[], dict[str, np.ndar
     root = cache_dir()
     if root is None:
         return build()
-    path = root / f"{name}-{config_hash({'name': name, 'version': KERNEL_VERSION, **params})}.npz"
+    key = {'name': name, 'version': KERNEL_VERSION, 'provenance': cache_provenance(), **params}
+    path = root / f"{name}-{config_hash(key)}.npz"
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as data:

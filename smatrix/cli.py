@@ -48,8 +48,18 @@ def _bound_parser(sub, name: str, help_text: str, objectives: str) -> argparse.A
     return p
 
 
+class _Version(argparse.Action):
+    """--version: package version, git revision, libraries and host (smatrix.provenance)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .provenance import version_text
+        print(version_text())
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="smatrix", description="S-matrix bootstrap of identical massive scalars in 4d")
+    p.add_argument("--version", action=_Version, nargs=0, help="version, git revision, libraries, host")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
 
     pr = sub.add_parser("primal", help="primal bound (achieved amplitude): zero-ddisc or full model")
@@ -396,6 +406,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except FloatingPointError as exc:  # NaN/inf from an optimiser
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except ModuleNotFoundError as exc:  # torch is an optional extra (the neural methods only)
+        if exc.name != "torch":
+            raise
+        print(f"error: {a.command} needs PyTorch, installed with the optional extra: "
+              "python -m pip install 'smatrix-bootstrap[neural]' (or -e '.[neural]')", file=sys.stderr)
         return EXIT_FAILED
     return 0
 
