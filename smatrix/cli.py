@@ -162,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from crosscheck.cli import add_parsers as add_almond_parsers
     add_almond_parsers(sub)  # almond, crosscheck
+    from .cli_saved import add_out_option, add_parsers as add_saved_parsers
+    for computing in (pr, du, nn, bl, np_):
+        add_out_option(computing)
+    add_saved_parsers(sub)   # show, plot, table
     return p
 
 
@@ -357,8 +361,11 @@ def _print_result(res, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         a = build_parser().parse_args(argv)
+        from .cli_saved import check_save_dir, save_if_asked
+        check_save_dir(a)
         if a.command == "primal":
             res = _run_primal(a)
+            save_if_asked(a, res)
             _print_result(res, a.json)
             if res.status == "infeasible":
                 print(f"infeasible: {res.message or 'no amplitude satisfies unitarity with these constraints'}",
@@ -367,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if res.value is not None else EXIT_FAILED
         if a.command in ("dual", "nn-dual"):
             res = _run_dual(a) if a.command == "dual" else _run_nn_dual(a)
+            save_if_asked(a, res)
             _print_result(res, a.json)
             if res.status == "infeasible":
                 print(f"infeasible: {res.message}", file=sys.stderr)
@@ -374,10 +382,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if res.value is not None else EXIT_FAILED
         if a.command == "baseline":
             res = _run_baseline(a)
+            save_if_asked(a, res)
             _print_result(res, a.json)
             return 0 if res.status == "converged" else EXIT_FAILED
         if a.command == "nn-primal":
             res = _run_nn_primal(a)
+            save_if_asked(a, res)
             _print_result(res, a.json)
             if not a.json:
                 _print_nn_primal(res)
@@ -390,6 +400,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if a.command == "sdpb":
             return _run_sdpb_export(a)
+        if a.command in ("show", "plot", "table"):
+            from .cli_saved import run_command as run_saved
+            return run_saved(a, _print_result)
         if a.command in ("almond", "crosscheck"):
             from crosscheck.cli import run_command
             return run_command(a)
