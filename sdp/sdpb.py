@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import mpmath as mp
@@ -50,27 +50,30 @@ class SDPBProblem:
     def variables(self) -> int:
         return len(self.objective) - 1
 
-
-def _num(x, digits: int) -> str:
-    """All `digits` digits of x (the conversion runs at that precision: mpmath rounds every number
-    to the working precision, which would otherwise silently be double precision)."""
-    with mp.workdps(digits + 5):
-        return mp.nstr(mp.mpf(x), digits + 5, strip_zeros=False, min_fixed=-1, max_fixed=-1)
+    @cached_property
+    def texts(self) -> tuple[list[str], list[np.ndarray]]:
+        """Every entry (objective, blocks) as a decimal string with all `digits` digits, formatted
+        once for the writers and the hash; the conversion runs at that precision (mpmath rounds
+        every number to the working precision, which would otherwise silently be double precision)."""
+        d = self.digits + 5
+        with mp.workdps(d):
+            num = lambda x: "0" if x == 0 else mp.nstr(mp.mpf(x), d, strip_zeros=False, min_fixed=-1, max_fixed=-1)
+            return [num(b) for b in self.objective], [np.vectorize(num, otypes=[object])(b) for b in self.blocks]
 
 
 def write_xml(problem: SDPBProblem, path: Path) -> Path:
     """SDPB 1.0 XML (also read by pvm2sdp / pmp2sdp); symmetric blocks written with both triangles."""
-    d = problem.digits
+    objective, blocks = problem.texts
     out = ['<?xml version="1.0"?>', "<sdp>", "<objective>"]
-    out += [f"<elt>{_num(b, d)}</elt>" for b in problem.objective]
+    out += [f"<elt>{b}</elt>" for b in objective]
     out += ["</objective>", "<polynomialVectorMatrices>"]
-    for blk in problem.blocks:
+    for blk in blocks:
         k = blk.shape[1]
         out += ["<polynomialVectorMatrix>", f"<rows>{k}</rows><cols>{k}</cols>", "<elements>"]
         for r in range(k):
             for c in range(k):
                 out.append("<polynomialVector>" + "".join(
-                    f"<polynomial><coeff>{_num(blk[n, r, c], d)}</coeff></polynomial>"
+                    f"<polynomial><coeff>{blk[n, r, c]}</coeff></polynomial>"
                     for n in range(blk.shape[0])) + "</polynomialVector>")
         out += ["</elements>", "<samplePoints><elt>0</elt></samplePoints>",
                 "<sampleScalings><elt>1</elt></sampleScalings>",
@@ -85,14 +88,13 @@ def write_xml(problem: SDPBProblem, path: Path) -> Path:
 def write_json_pmp(problem: SDPBProblem, path: Path) -> Path:
     """SDPB ≥ 2.7 JSON PMP for pmp2sdp (all numbers as strings; degree-0 polynomials; the
     normalization (1, 0, …, 0) makes its y the y of the XML form)."""
-    d = problem.digits
-    n = len(problem.objective)   # normalization n = (1, 0, …, 0): z = (1, y), SDPB 1.0's convention
-    pmp = {"objective": [_num(b, d) for b in problem.objective],
-           "normalization": ["1"] + ["0"] * (n - 1),
+    objective, blocks = problem.texts
+    pmp = {"objective": objective,
+           "normalization": ["1"] + ["0"] * problem.variables,   # z = (1, y): SDPB 1.0's convention
            "PositiveMatrixWithPrefactorArray": [
-               {"polynomials": [[[[_num(blk[n, r, c], d)] for n in range(blk.shape[0])]
+               {"polynomials": [[[[blk[n, r, c]] for n in range(blk.shape[0])]
                                  for c in range(blk.shape[1])] for r in range(blk.shape[1])]}
-               for blk in problem.blocks]}
+               for blk in blocks]}
     path = Path(path)
     path.write_text(json.dumps(pmp))
     return path

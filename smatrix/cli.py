@@ -149,16 +149,36 @@ def build_parser() -> argparse.ArgumentParser:
     np_.add_argument("--init", default=None, help="resume (same target) or hot start (other target) from a checkpoint")
     np_.add_argument("--json", action="store_true")
 
-    sd = sub.add_parser("sdpb", help="SDPB files for runs elsewhere (clusters, SDPB 2.x/3.x)")
+    sd = sub.add_parser("sdpb", help="SDPB files for runs elsewhere (clusters, SDPB 1.0 and ≥ 2.7) and their import")
     sds = sd.add_subparsers(dest="sdpb_command", parser_class=_Parser, required=True)
-    ex = _bound_parser(sds, "export", "write the wavelet primal as SDPB input (60-digit entries)",
-                       "max-c0 | min-c2 | max-c2")
-    ex.add_argument("--nmax", type=int, default=12)
-    ex.add_argument("--grid", type=int, default=300)
-    ex.add_argument("--digits", type=int, default=60, help="digits of the matrix entries (≥ 30)")
+    ex = _bound_parser(sds, "export", "write an SDP as SDPB input (problem.xml, problem.json) with chart.json",
+                       "wavelet/full: max-c0 | min-c2 | max-c2; dual: also min-c0 | direction")
+    ex.add_argument("--problem", default="wavelet", choices=["wavelet", "dual", "full"],
+                    help="wavelet: zero-ddisc ρ-wavelet primal (60-digit data); dual: zero-ddisc Chebyshev dual; "
+                         "full: full-model primal (with --inelasticity: |S_J|² ≤ 1 − η_J)")
+    ex.add_argument("--nmax", type=int, default=None, help="wavelet (default 12) / full (default 8) centres")
+    ex.add_argument("--grid", type=int, default=300, help="unitarity points (wavelet, full)")
+    ex.add_argument("--jmax", type=int, default=16, help="full: even spins J ≤ JMAX")
+    ex.add_argument("--inelasticity", default=None, metavar="FILE", help="full: η_J(s) profile (docs/inelasticity.md)")
+    ex.add_argument("--jmin", type=int, default=None, help="full: η_J imposed for J ≤ JMIN (default: every spin in the file)")
+    ex.add_argument("--eta-extend", default="error", choices=["error", "zero", "hold"])
+    ex.add_argument("--svd-cutoff", type=float, default=None, help="full: relative singular values kept (default 1e-8)")
+    ex.add_argument("--n-cheb", type=int, default=40, help="dual: Chebyshev degree of w")
+    ex.add_argument("--nodes", type=int, default=800, help="dual: positivity nodes")
+    ex.add_argument("--cutoff", type=_number, default=1e5, help="dual: Λ")
+    ex.add_argument("--sum-rule", action=argparse.BooleanOptionalAction, default=True, help="dual: the sum rule (24)")
+    ex.add_argument("--direction", type=_pair, default=None, help="dual: A,B for the objective direction")
+    ex.add_argument("--digits", type=int, default=None, help="digits of the matrix entries (wavelet default 60, "
+                                                               "dual/full 40; ≥ 30)")
     ex.add_argument("--format", default="both", choices=["xml", "json", "both"])
     ex.add_argument("--out", required=True, help="directory for problem.xml / problem.json / chart.json")
     ex.add_argument("--json", action="store_true")
+    im = sds.add_parser("import", help="map an SDPB run of an exported problem back to a certified result")
+    im.add_argument("run_dir", metavar="RUN_DIR", help="the run's output: out/ (out.txt, y.txt) or one .out file, "
+                                                       "and chart.json")
+    im.add_argument("--chart", default=None, help="chart.json, if not in RUN_DIR")
+    im.add_argument("--json", action="store_true")
+    im.add_argument("--out", dest="save_dir", default=None, metavar="DIR", help="save the certified result in DIR")
 
     from crosscheck.cli import add_parsers as add_almond_parsers
     add_almond_parsers(sub)  # almond, crosscheck
@@ -212,18 +232,23 @@ def _run_primal(a) -> dict:
 
 
 def _run_primal_full(a):
-    from sdp.full_wavelet import FullConfig, solve_full
+    from sdp.full_wavelet import solve_full
     if a.method != "wavelet":
         raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")
+    return solve_full(a.objective, a.c0, _full_config(a, a.solver))
+
+
+def _full_config(a, solver: str):
+    from sdp.full_wavelet import FullConfig
     jmin = a.jmin
     if a.inelasticity is not None and jmin is None:
         from .inelasticity import load_profile
         jmin = max(J for J in load_profile(a.inelasticity).spins if J <= a.jmax)
-    cfg = FullConfig(nmax=8 if a.nmax is None else a.nmax, jmax=a.jmax, grid=300 if a.grid is None else a.grid,
-                     threshold_term=not a.no_threshold_term, uv_condition=not a.no_uv_condition,
-                     solver=a.solver, jmin=-1 if jmin is None else jmin, inelasticity=a.inelasticity,
-                     eta_extend=a.eta_extend, **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
-    return solve_full(a.objective, a.c0, cfg)
+    return FullConfig(nmax=8 if a.nmax is None else a.nmax, jmax=a.jmax, grid=300 if a.grid is None else a.grid,
+                      threshold_term=not getattr(a, "no_threshold_term", False),
+                      uv_condition=not getattr(a, "no_uv_condition", False),
+                      solver=solver, jmin=-1 if jmin is None else jmin, inelasticity=a.inelasticity,
+                      eta_extend=a.eta_extend, **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
 
 
 def _run_nn_dual(a) -> dict:
@@ -275,22 +300,39 @@ def _print_nn_primal(res) -> None:
 
 
 def _run_sdpb_export(a) -> int:
-    from sdp.objectives import check_objective
-    from sdp.zero_ddisc_wavelet import WaveletConfig, export_wavelet_sdpb
-    check_objective(a.objective, a.c0)
-    if a.nmax < 1 or a.grid < 8 or a.digits < 30:
+    from sdp.sdpb_export import export
+    digits = a.digits if a.digits is not None else (60 if a.problem == "wavelet" else 40)
+    if (a.nmax is not None and a.nmax < 1) or a.grid < 8 or digits < 30:
         raise CliError("need --nmax ≥ 1, --grid ≥ 8 and --digits ≥ 30")
+    if a.problem == "dual":
+        from sdp.zero_ddisc_dual import DualConfig
+        config = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver="sdpb")
+    else:
+        from sdp.objectives import check_objective
+        check_objective(a.objective, a.c0)
+        if a.problem == "wavelet":
+            from sdp.zero_ddisc_wavelet import WaveletConfig
+            config = WaveletConfig(nmax=12 if a.nmax is None else a.nmax, grid=a.grid)
+        else:
+            config = _full_config(a, solver="sdpb")
     formats = ("xml", "json") if a.format == "both" else (a.format,)
-    info = export_wavelet_sdpb(a.objective, a.c0, WaveletConfig(nmax=a.nmax, grid=a.grid), a.out, a.digits, formats)
+    info = export(a.problem, a.objective, a.c0, config, a.out, digits, formats, a.direction)
     if a.json:
         print(json.dumps(info))
     else:
-        print(f"SDPB input for {a.objective} (Nmax {a.nmax}, {a.grid} points, {a.digits} digits): "
-              f"{info['variables']} variables, {info['blocks']} 2×2 blocks")
+        print(f"SDPB input for the {a.problem} {a.objective} problem ({digits} digits): {info['variables']} variables, "
+              f"{info['blocks']} blocks, built in {info['seconds']:.2f} s")
         for kind, path in info["files"].items():
             print(f"  {kind:5s} {path}")
-        print("  run: sdpb -s problem.xml --precision=256 --noFinalCheckpoint  (fresh -c path each run)")
+        print("  SDPB 1.0 : sdpb -s problem.xml --precision=256 --noFinalCheckpoint  (fresh -c path each run)")
+        print("  SDPB ≥2.7: pmp2sdp --precision=256 -i problem.json -o sdp && mpirun -n N sdpb --precision=256 "
+              "-s sdp -o out -c ck  (then: smatrix sdpb import DIR)")
     return 0
+
+
+def _run_sdpb_import(a):
+    from sdp.sdpb_export import import_run
+    return import_run(a.run_dir, a.chart)
 
 
 def _run_dual(a) -> dict:
@@ -398,8 +440,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{res.status}: {res.message}", file=sys.stderr)
                 return EXIT_FAILED
             return 0
-        if a.command == "sdpb":
+        if a.command == "sdpb" and a.sdpb_command == "export":
             return _run_sdpb_export(a)
+        if a.command == "sdpb":
+            res = _run_sdpb_import(a)
+            save_if_asked(a, res)
+            _print_result(res, a.json)
+            return 0 if res.value is not None else EXIT_FAILED
         if a.command in ("show", "plot", "table"):
             from .cli_saved import run_command as run_saved
             return run_saved(a, _print_result)
