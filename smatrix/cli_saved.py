@@ -104,7 +104,7 @@ def _plot(a, res) -> int:
     if a.kind is None:
         kinds = ("w",) if dual else tuple(k for k in PLOTS if k != "w" and not (k in ("rho", "regge")
                                                                             and res.model == "full"))
-    if amp is None and any(k != "w" for k in kinds) or (not dual and "w" in kinds):
+    if (amp is None and any(k != "w" for k in kinds)) or (not dual and "w" in kinds):
         raise BadInput(f"{a.dir}: a {res.bound_kind} result; plots available: {'w' if dual else ', '.join(PLOTS[:-1])}")
     spins = _spins(a.spins)
     files = {}

@@ -107,7 +107,8 @@ def plot_regge_tail(amplitude, s_min: float = 1e6, s_max: float = 1e20, n: int =
     """Re f0 and Im f0 at large s (log-log where positive) and the universal tail Re f0(s; L0)
     through the last point (smatrix.analysis.regge_fit), with the boundary criterion's verdict."""
     fit = regge_fit_amplitude(amplitude, s_min, s_max, n)
-    fig, ax = _axes(f"Regge tail: {fit.reason}")
+    fig, ax = _axes("Regge tail of f0")
+    fig.suptitle(f"criterion: {fit.reason}", fontsize="small")
     ax.plot(fit.s, np.abs(fit.re_f0), "o-", label="|Re f0|")
     ax.plot(fit.s, np.abs(fit.im_f0), "s-", label="|Im f0|")
     if fit.L0 is not None:
