@@ -161,6 +161,7 @@ def _run_elsewhere(run: Path) -> None:
 
 
 @needs_sdpb
+@pytest.mark.slow   # ~1.5 min on 2 busy cores; dual_result_from_sdpb also runs in test_dual's SDPB test
 def test_dual_export_run_import(tmp_path):
     """The exported dual, solved outside the toolkit and imported, is the certified bound that the
     same SDP gives with Clarabel (one multiplier certifies, a bound for any w)."""
