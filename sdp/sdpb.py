@@ -294,9 +294,11 @@ def run_sdpb(problem: SDPBProblem, workdir: str | Path | None = None, timeout: f
         pmp = write_json_pmp(problem, run_dir / "problem.json")
         exe_dir = Path(shutil.which(executable)).parent
         pmp2sdp = shutil.which("pmp2sdp", path=str(exe_dir)) or shutil.which("pmp2sdp") or "pmp2sdp"
+        same = checkpoint is not None and initial_checkpoint is not None and \
+            Path(initial_checkpoint).resolve() == Path(checkpoint).resolve()   # SDPB ≥ 2 resumes from -c itself
         conv, run, out_dir = sdpb3_commands(pmp, run_dir, opts, procs, mpirun, pmp2sdp, shutil.which(executable),
                                             None if checkpoint is None else Path(checkpoint),
-                                            None if initial_checkpoint is None else Path(initial_checkpoint))
+                                            None if initial_checkpoint is None or same else Path(initial_checkpoint))
         _run(conv, timeout, "pmp2sdp")
         _run(run, max(timeout - (time.perf_counter() - t0), 1.0), "SDPB")
         parsed, files = parse_out_dir(out_dir, problem.digits), {"json": str(pmp), "out": str(out_dir)}
@@ -306,7 +308,7 @@ def run_sdpb(problem: SDPBProblem, workdir: str | Path | None = None, timeout: f
         xml = write_xml(problem, work / f"problem-{stamp}.xml")
         out = work / f"problem-{stamp}.out"
         ck = Path(checkpoint) if checkpoint is not None else work / f"problem-{stamp}.ck"   # never reuse by accident
-        if initial_checkpoint is not None:
+        if initial_checkpoint is not None and Path(initial_checkpoint).resolve() != ck.resolve():
             shutil.copyfile(initial_checkpoint, ck)     # SDPB 1.0 resumes from an existing checkpoint file
         _run(sdpb1_command(shutil.which(executable), xml, out, ck, opts, checkpoint is not None), timeout, "SDPB")
         if not out.exists():
@@ -318,6 +320,15 @@ def run_sdpb(problem: SDPBProblem, workdir: str | Path | None = None, timeout: f
                       duality_gap=parsed["duality_gap"], primal_error=parsed["primal_error"],
                       dual_error=parsed["dual_error"], y=parsed["y"], seconds=time.perf_counter() - t0,
                       files=files)
+
+
+def checkpoint_reuse(path: str | Path | None) -> dict:
+    """run_sdpb's arguments for `--sdpb-checkpoint PATH`: keep the final checkpoint at PATH and, when
+    PATH already holds one (a neighbouring point's run: same block structure and precision), start
+    from it. None: a fresh checkpoint every run."""
+    if path is None:
+        return {}
+    return {"checkpoint": Path(path), "initial_checkpoint": Path(path) if Path(path).exists() else None}
 
 
 def read_run(run_dir: str | Path, digits: int = 60) -> SDPBResult:

@@ -35,7 +35,7 @@ from smatrix.errors import BadInput
 from smatrix.kinematics import S0_CROSSING, phase_space
 from smatrix.result import Result
 
-from .sdpb import AffineChart, SDPBProblem, affine_parametrisation, run_sdpb
+from .sdpb import AffineChart, SDPBProblem, affine_parametrisation, checkpoint_reuse, run_sdpb
 from .solve import solve
 
 __all__ = ["DUAL_OBJECTIVES", "DualConfig", "DualDirection", "solve_dual", "certify_dual"]
@@ -118,9 +118,9 @@ def _F_affine(s, G, coef, nu, mu):
 
 
 def solve_dual(objective: str, c0: float | None = None, config: DualConfig = DualConfig(),
-               direction=None, procs: int = 1) -> Result:
+               direction=None, procs: int = 1, checkpoint: str | None = None) -> Result:
     """Dual bound of the zero-ddisc model; the reported value is re-evaluated (certified). `procs`:
-    MPI ranks of SDPB ≥ 2.7 (solver "sdpb")."""
+    MPI ranks of SDPB ≥ 2.7, `checkpoint`: see sdp.sdpb.checkpoint_reuse (solver "sdpb")."""
     d = DualDirection.from_objective(objective, c0, direction)
     _check_config(config)
     t0 = time.perf_counter()
@@ -131,7 +131,7 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
                          "c0 < 0 admits no unitary amplitude: the sum rule (24) gives c0 = (3/π)∫ρ/(s−4/3) ≥ 0")
     ops = _operators(config, _Q_SOLVE)
     if config.solver == "sdpb":
-        return _solve_dual_sdpb(d, config, ops, objective, c0, cfg, t0, procs=procs)
+        return _solve_dual_sdpb(d, config, ops, objective, c0, cfg, t0, procs=procs, checkpoint=checkpoint)
     coef = cp.Variable(config.n_cheb + 1)
     nu = cp.Variable(nonneg=True) if config.sum_rule else cp.Constant(0.0)
     mu = d.mu
@@ -275,10 +275,10 @@ def dual_multiplier_from_y(sd: DualSDPB, y, sum_rule: bool, digits: int = 40) ->
 
 def _solve_dual_sdpb(d: DualDirection, config: DualConfig, ops: DualOperators, objective: str,
                      c0: float | None, cfg: dict, t0: float, digits: int = 40, timeout: float = 1800.0,
-                     procs: int = 1) -> Result:
+                     procs: int = 1, checkpoint: str | None = None) -> Result:
     """The same dual SDP through SDPB (`dual_sdpb_problem`), the bound re-certified from the multiplier."""
     sd = dual_sdpb_problem(d, config, ops, digits)
-    res = run_sdpb(sd.problem, timeout=timeout, procs=procs)
+    res = run_sdpb(sd.problem, timeout=timeout, procs=procs, **checkpoint_reuse(checkpoint))
     return dual_result_from_sdpb(sd, res, d, config, ops, objective, c0, cfg, t0)
 
 

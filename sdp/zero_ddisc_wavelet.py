@@ -34,7 +34,7 @@ from smatrix.wavelets import (rho_wavelet_derivative, threshold_term_derivative,
 
 from .inelastic import certificate_eta, cone_radius, eta_hash, load_eta0
 from .objectives import check_objective, objective_and_constraints
-from .sdpb import SDPBProblem, affine_chart, run_sdpb, unitarity_blocks
+from .sdpb import SDPBProblem, affine_chart, checkpoint_reuse, run_sdpb, unitarity_blocks
 from .reduced_socp import reduce_columns
 from .solve import failure_message as _failure_message, solve
 
@@ -201,7 +201,8 @@ def wavelet_sdpb_problem(objective: str, c0: float | None, config: WaveletConfig
 
 def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletConfig = WaveletConfig(),
                        digits: int = 60, timeout: float = 600.0, options: dict | None = None,
-                       workdir: str | None = None, float64_data: bool = False, procs: int = 1) -> Result:
+                       workdir: str | None = None, float64_data: bool = False, procs: int = 1,
+                       checkpoint: str | None = None) -> Result:
     """The wavelet primal through SDPB (`procs` MPI ranks for SDPB ≥ 2.7) with every matrix entry rebuilt at `digits` digits, and
     unitarity of the result re-measured in that precision on a 4× denser grid."""
     check_objective(objective, c0)
@@ -215,7 +216,8 @@ def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletC
                                                           "no unitary amplitude (sum rule (24))")
     hp = wavelet_sdpb_problem(objective, c0, config, digits, float64_data)
     t_export = time.perf_counter() - t0
-    res = run_sdpb(hp.problem, workdir=workdir, timeout=timeout, options=options, procs=procs)
+    res = run_sdpb(hp.problem, workdir=workdir, timeout=timeout, options=options, procs=procs,
+                   **checkpoint_reuse(checkpoint))
     return wavelet_result_from_sdpb(hp, res, objective, config, digits, cfg, t0, {"export_seconds": t_export})
 
 

@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs", "sdpb"],
                     help="sdpb: matrix entries rebuilt in 60 digits, run by the installed sdpb (wavelet)")
     pr.add_argument("--procs", type=int, default=1, help="sdpb ≥ 2.7: run pmp2sdp and sdpb under mpirun -n PROCS")
+    pr.add_argument("--sdpb-checkpoint", default=None, metavar="PATH",
+                    help="sdpb: keep the final checkpoint at PATH; start from it if it exists (a neighbouring point)")
     pr.add_argument("--json", action="store_true")
 
     du = _bound_parser(sub, "dual", "rigorous dual bound of the zero-ddisc model (Chebyshev dual SDP)",
@@ -107,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="sdpb: the same SDP at 256 bits (the bound is re-certified from the multiplier either way; "
                          "minutes at the default 800 nodes)")
     du.add_argument("--procs", type=int, default=1, help="sdpb ≥ 2.7: run pmp2sdp and sdpb under mpirun -n PROCS")
+    du.add_argument("--sdpb-checkpoint", default=None, metavar="PATH",
+                    help="sdpb: keep the final checkpoint at PATH; start from it if it exists (a neighbouring point)")
     du.add_argument("--json", action="store_true")
 
     nn = _bound_parser(sub, "nn-dual", "neural dual bound of the zero-ddisc model (P1 §4.1)",
@@ -217,7 +221,7 @@ def _run_primal(a) -> dict:
                             solver="clarabel" if a.solver == "sdpb" else a.solver, **eta0)
         if a.solver == "sdpb":
             from sdp.zero_ddisc_wavelet import solve_wavelet_sdpb
-            return solve_wavelet_sdpb(a.objective, a.c0, cfg, procs=a.procs)
+            return solve_wavelet_sdpb(a.objective, a.c0, cfg, procs=a.procs, checkpoint=a.sdpb_checkpoint)
         return solve_wavelet(a.objective, a.c0, cfg)
     from sdp.zero_ddisc_grid import GridConfig, solve_grid
     if a.solver == "sdpb":
@@ -340,7 +344,7 @@ def _run_sdpb_import(a):
 def _run_dual(a) -> dict:
     from sdp.zero_ddisc_dual import DualConfig, solve_dual
     cfg = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver=a.solver)
-    return solve_dual(a.objective, a.c0, cfg, a.direction, procs=a.procs)
+    return solve_dual(a.objective, a.c0, cfg, a.direction, procs=a.procs, checkpoint=a.sdpb_checkpoint)
 
 
 _BOUND_TEXT = {"max-c0": "c0 ≤ {v}", "min-c0": "c0 ≥ {v}", "max-c2": "c2 ≤ {v}", "min-c2": "c2 ≥ {v}"}
@@ -407,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         a = build_parser().parse_args(argv)
         if getattr(a, "procs", 1) < 1 or (getattr(a, "procs", 1) > 1 and getattr(a, "solver", None) != "sdpb"):
             raise CliError("--procs N ≥ 1 applies to --solver sdpb (SDPB ≥ 2.7 under mpirun)")
+        if getattr(a, "sdpb_checkpoint", None) is not None and a.solver != "sdpb":
+            raise CliError("--sdpb-checkpoint applies to --solver sdpb")
         from .cli_saved import check_save_dir, save_if_asked
         check_save_dir(a)
         if a.command == "primal":
