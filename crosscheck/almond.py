@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from smatrix.errors import BadInput
+from smatrix.provenance import provenance
 
 from .executors import Executor, progress_bar
 from .methods import REFERENCE_DUAL, Method
@@ -85,7 +86,7 @@ def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progre
                                  "tip_tolerance": m.tip_tolerance, "atol": m.atol} for m in cfg.methods},
             "c0max_reference": c0max, "c0max_from": ref_from, "c0_range": list(cfg.c0_range),
             "slices": c0s, "points": list(rows.values()), "executor": executor.name, "store": str(store.path),
-            **counts, "seconds": time.perf_counter() - t0}
+            **counts, "seconds": time.perf_counter() - t0, "provenance": provenance()}
 
 
 def _execute(points: list[dict], methods: dict[str, Method], executor: Executor, store: ResultStore,

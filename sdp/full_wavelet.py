@@ -31,7 +31,7 @@ from smatrix.result import Result, config_hash
 from smatrix.wavelets import unitarity_grid
 
 from .objectives import check_objective
-from .reduced_socp import solve_reduced_sdpb, solve_reduced_socp
+from .reduced_socp import ReducedSDPB, reduced_sdpb_problem, reduced_solution_from_sdpb, solve_reduced_sdpb, solve_reduced_socp
 from .solve import failure_message
 
 CHECK_EXTRA_SPINS = 4
@@ -83,6 +83,15 @@ def _eta(profile: InelasticityProfile | None, jmin: int, spins, s) -> np.ndarray
     return eta
 
 
+def _load_full_profile(config: FullConfig) -> InelasticityProfile | None:
+    """The η_J profile of the configuration (None: elastic), checked to hold every imposed spin."""
+    if config.inelasticity is None:
+        return None
+    profile = load_profile(config.inelasticity, config.eta_extend)
+    profile.require_spins([J for J in _spins(config.jmax) if J <= config.jmin])
+    return profile
+
+
 def _design(basis: FullBasis, uv_condition: bool) -> np.ndarray:
     """B with α = B γ; with the UV condition the constant is eliminated: α_1 = 3Σα_σ − 6Σα_στ."""
     B = np.eye(basis.size)
@@ -98,10 +107,7 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
     check_objective(objective, c0)
     config.validate()
     t0 = time.perf_counter()
-    profile = None
-    if config.inelasticity is not None:
-        profile = load_profile(config.inelasticity, config.eta_extend)
-        profile.require_spins([J for J in _spins(config.jmax) if J <= config.jmin])
+    profile = _load_full_profile(config)
     cfg = {"model": "full", "method": "primal-wavelet", "objective": objective, "c0": c0, **asdict(config),
            "eta_hash": None if profile is None else config_hash(profile.to_dict())}
     basis = FullBasis(config.nmax, config.threshold_term)
@@ -242,3 +248,47 @@ def _status_note(cert: dict, status: str, config: FullConfig) -> str:
         return (f"solver status {status}: the amplitude is certified, so the value is achieved, but it may lie "
                 "slightly below the optimum of this ansatz")
     return ""
+
+
+@dataclass
+class FullSDPB:
+    """The full-model reduced problem for SDPB (one rung of the SVD ladder) and its chart back."""
+
+    rs: ReducedSDPB
+    basis: FullBasis
+    B: np.ndarray
+    s_grid: np.ndarray
+    profile: InelasticityProfile | None
+    svd_cutoff: float
+
+
+def full_sdpb_problem(objective: str, c0: float | None, config: FullConfig, digits: int = 40) -> FullSDPB:
+    """The reduced full-model problem with |S_J| ≤ sqrt(1 − η_J) at `config.svd_cutoff` (default:
+    the first rung of SVD_LADDER), for `smatrix sdpb export`."""
+    check_objective(objective, c0)
+    config.validate()
+    profile = _load_full_profile(config)
+    basis, spins, s_grid = FullBasis(config.nmax, config.threshold_term), _spins(config.jmax), unitarity_grid(config.grid)
+    eta = _eta(profile, config.jmin, spins, s_grid)
+    rows = _reduced_rows(basis, s_grid, spins, eta, config.uv_condition)
+    cutoff = SVD_LADDER[0] if config.svd_cutoff is None else config.svd_cutoff
+    rs = reduced_sdpb_problem(rows["re_S1"], rows["im_S"], eta.ravel()[rows["keep"]], rows["taylor"]["c0"],
+                              rows["taylor"]["c2"], objective, c0, cutoff, digits)
+    return FullSDPB(rs, basis, rows["B"], s_grid, profile, cutoff)
+
+
+def full_result_from_sdpb(fs: FullSDPB, res, objective: str, c0: float | None, config: FullConfig, cfg: dict,
+                          t0: float) -> Result:
+    """The Result of an SDPB run of `full_sdpb_problem`: the amplitude re-certified by direct summation."""
+    red = reduced_solution_from_sdpb(fs.rs, res, objective)
+    amp = FullAmplitude(fs.basis, fs.B.astype(np.longdouble) @ red.gamma)
+    cert = certify_full(amp, fs.s_grid, config, fs.profile)
+    passed = cert.pop("passed")
+    cert.update({"ansatz_size": fs.basis.size, "svd_cutoff": fs.svd_cutoff, "rank_kept": red.rank_kept,
+                 "condition_dropped": red.condition_dropped, "max_abs_coefficient": float(np.max(np.abs(amp.coefficients))),
+                 "sdpb": red.sdpb})
+    tay = amp.taylor
+    return Result(method="primal-wavelet", model="full", objective=objective, c0=tay["c0"], c2=tay["c2"],
+                  value=_value(objective, amp), bound_kind="primal (achieved)", status=red.solve.status,
+                  certified=passed, certificate=cert, solver="sdpb", seconds=time.perf_counter() - t0, config=cfg,
+                  message=_status_note(cert, red.solve.status, config), extra={"amplitude": amp})

@@ -85,12 +85,23 @@ def solve_reduced_socp(re_S1: np.ndarray, im_S: np.ndarray, eta: np.ndarray, c0_
     return ReducedSolution(sol, gamma, red.rank, float(red.sv[-1] / red.sv[0]))
 
 
-def solve_reduced_sdpb(re_S1: np.ndarray, im_S: np.ndarray, eta: np.ndarray, c0_row: np.ndarray,
-                       c2_row: np.ndarray, objective: str, c0: float | None, svd_cutoff: float,
-                       digits: int = 40, timeout: float = 600.0) -> ReducedSolution:
-    """The same reduced problem through SDPB (256 bits): |S_k| ≤ sqrt(1 − η_k) as 2×2 blocks in
-    the orthonormal coordinates β (the data are the float64 reduction, converted exactly; SDPB then
-    solves that problem to many digits, a second solver for Clarabel's optimal_inaccurate)."""
+@dataclass
+class ReducedSDPB:
+    """The reduced problem for SDPB: β = g0 + G y in the orthonormal coordinates of `red`."""
+
+    problem: SDPBProblem
+    red: Reduction
+    g0: np.ndarray
+    G: np.ndarray
+    c0_row: np.ndarray     # U's c0 and c2 rows (mpmath)
+    c2_row: np.ndarray
+
+
+def reduced_sdpb_problem(re_S1: np.ndarray, im_S: np.ndarray, eta: np.ndarray, c0_row: np.ndarray,
+                         c2_row: np.ndarray, objective: str, c0: float | None, svd_cutoff: float,
+                         digits: int = 40) -> ReducedSDPB:
+    """|S_k| ≤ sqrt(1 − η_k) as 2×2 blocks in the orthonormal coordinates β (the data are the
+    float64 reduction, converted exactly)."""
     red = reduce_columns(re_S1, im_S, c0_row, c2_row, svd_cutoff)
     m = red.m
     with mp.workdps(digits):
@@ -102,13 +113,26 @@ def solve_reduced_sdpb(re_S1: np.ndarray, im_S: np.ndarray, eta: np.ndarray, c0_
         problem = SDPBProblem(objective=list(col(target[None, :])[0]),
                               blocks=list(unitarity_blocks(col(U[:m]), col(U[m:2 * m]), radius)), digits=digits,
                               meta={"model": "full", "objective": objective, "c0": c0, "rank": red.rank})
-    res = run_sdpb(problem, timeout=timeout)
-    with mp.workdps(digits):
-        beta = g0 + G @ np.array(res.y, dtype=object)
-        value = float(U[2 * m] @ beta if objective == "max-c0" else U[2 * m + 1] @ beta)
+    return ReducedSDPB(problem, red, g0, G, U[2 * m], U[2 * m + 1])
+
+
+def reduced_solution_from_sdpb(rs: ReducedSDPB, res, objective: str) -> ReducedSolution:
+    """β = g0 + G y from an SDPB run of `rs`, and γ in extended precision."""
+    with mp.workdps(rs.problem.digits):
+        beta = rs.g0 + rs.G @ np.array(res.y, dtype=object)
+        value = float(rs.c0_row @ beta if objective == "max-c0" else rs.c2_row @ beta)
     status = "optimal" if res.optimal else f"sdpb: {res.terminate_reason}"
     sol = Solve(status, value, res.seconds, None, "" if res.optimal else f"SDPB stopped: {res.terminate_reason}")
-    return ReducedSolution(sol, red.gamma(np.array([float(b) for b in beta])), red.rank,
-                           float(red.sv[-1] / red.sv[0]), sdpb={"terminate_reason": res.terminate_reason, "duality_gap": float(res.duality_gap),
-                "primal_error": float(res.primal_error), "dual_error": float(res.dual_error),
-                "seconds": res.seconds, "blocks": m, "variables": problem.variables})
+    return ReducedSolution(sol, rs.red.gamma(np.array([float(b) for b in beta])), rs.red.rank,
+                           float(rs.red.sv[-1] / rs.red.sv[0]),
+                           sdpb={"terminate_reason": res.terminate_reason, "duality_gap": float(res.duality_gap),
+                                 "primal_error": float(res.primal_error), "dual_error": float(res.dual_error),
+                                 "seconds": res.seconds, "blocks": rs.red.m, "variables": rs.problem.variables})
+
+
+def solve_reduced_sdpb(re_S1: np.ndarray, im_S: np.ndarray, eta: np.ndarray, c0_row: np.ndarray,
+                       c2_row: np.ndarray, objective: str, c0: float | None, svd_cutoff: float,
+                       digits: int = 40, timeout: float = 600.0) -> ReducedSolution:
+    """The reduced problem through SDPB (256 bits), a second solver for Clarabel's optimal_inaccurate."""
+    rs = reduced_sdpb_problem(re_S1, im_S, eta, c0_row, c2_row, objective, c0, svd_cutoff, digits)
+    return reduced_solution_from_sdpb(rs, run_sdpb(rs.problem, timeout=timeout), objective)

@@ -35,7 +35,7 @@ from smatrix.errors import BadInput
 from smatrix.kinematics import S0_CROSSING, phase_space
 from smatrix.result import Result
 
-from .sdpb import SDPBProblem, affine_solution, run_sdpb
+from .sdpb import AffineChart, SDPBProblem, affine_parametrisation, checkpoint_reuse, run_sdpb
 from .solve import solve
 
 __all__ = ["DUAL_OBJECTIVES", "DualConfig", "DualDirection", "solve_dual", "certify_dual"]
@@ -118,8 +118,9 @@ def _F_affine(s, G, coef, nu, mu):
 
 
 def solve_dual(objective: str, c0: float | None = None, config: DualConfig = DualConfig(),
-               direction=None) -> Result:
-    """Dual bound of the zero-ddisc model; the reported value is re-evaluated (certified)."""
+               direction=None, procs: int = 1, checkpoint: str | None = None) -> Result:
+    """Dual bound of the zero-ddisc model; the reported value is re-evaluated (certified). `procs`:
+    MPI ranks of SDPB ≥ 2.7, `checkpoint`: see sdp.sdpb.checkpoint_reuse (solver "sdpb")."""
     d = DualDirection.from_objective(objective, c0, direction)
     _check_config(config)
     t0 = time.perf_counter()
@@ -130,7 +131,7 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
                          "c0 < 0 admits no unitary amplitude: the sum rule (24) gives c0 = (3/π)∫ρ/(s−4/3) ≥ 0")
     ops = _operators(config, _Q_SOLVE)
     if config.solver == "sdpb":
-        return _solve_dual_sdpb(d, config, ops, objective, c0, cfg, t0)
+        return _solve_dual_sdpb(d, config, ops, objective, c0, cfg, t0, procs=procs, checkpoint=checkpoint)
     coef = cp.Variable(config.n_cheb + 1)
     nu = cp.Variable(nonneg=True) if config.sum_rule else cp.Constant(0.0)
     mu = d.mu
@@ -190,11 +191,19 @@ def _certified_result(d: DualDirection, config: DualConfig, ops: DualOperators, 
         extra={"coef": coef, "nu": nu, "mu": d.mu, "direction": d})
 
 
-def _solve_dual_sdpb(d: DualDirection, config: DualConfig, ops: DualOperators, objective: str,
-                     c0: float | None, cfg: dict, t0: float, digits: int = 40, timeout: float = 1800.0) -> Result:
-    """The same dual SDP through SDPB. Variables x = (coef, ν, m_ir, m_uv); the equalities
-    (w(4) = w(Λ) = 0, the c0 e.o.m.) are eliminated exactly; the cone (54) at each IR node is the
-    2×2 block [[m + 2qF, q w/ϱ], [q w/ϱ, m]] ⪰ 0, the UV nodes give m ≥ 0 and m + 2qF ≥ 0.
+@dataclass
+class DualSDPB:
+    """The dual SDP for SDPB and the chart back: x = (coef, ν, m_ir, m_uv) = x0 + N y."""
+
+    problem: SDPBProblem
+    chart: AffineChart
+    n_cheb: int
+
+
+def dual_sdpb_problem(d: DualDirection, config: DualConfig, ops: DualOperators, digits: int = 40) -> DualSDPB:
+    """Variables x = (coef, ν, m_ir, m_uv); the equalities (w(4) = w(Λ) = 0, ν = 0 without the sum
+    rule, the c0 e.o.m.) are eliminated exactly; the cone (54) at each IR node is the 2×2 block
+    [[m + 2qF, q w/ϱ], [q w/ϱ, m]] ⪰ 0, the UV nodes give m ≥ 0 and m + 2qF ≥ 0, ν ≥ 0 one more.
 
     The data are the float64 operators converted exactly: unlike a primal value, the dual bound
     does not rest on them — it is D[w] re-evaluated for the returned multiplier (`certify_dual`),
@@ -203,7 +212,7 @@ def _solve_dual_sdpb(d: DualDirection, config: DualConfig, ops: DualOperators, o
     nc, M, K = config.n_cheb + 1, ops.s_ir.size, ops.s_uv.size
     with mp.workdps(digits):
         pi = mp.pi
-        # affine pieces of F at the nodes: F = Fc @ coef + Fn ν + F0
+        # affine pieces of F at the nodes: F = Fc @ coef + Fn ν + F0 (eq. 80)
         def F_parts(s, G):
             scale = mpf(16 * np.pi / phase_space(s))
             return (scale[:, None] * mpf(G), scale * mpf((3 / np.pi) / (s - S0_CROSSING)),
@@ -221,8 +230,8 @@ def _solve_dual_sdpb(d: DualDirection, config: DualConfig, ops: DualOperators, o
             A_eq.append(np.concatenate([zero(nc), [mp.mpf(1)], zero(M + K)])); b_eq.append(mp.mpf(0))
         if d.c0_fixed is None:                                 # e.o.m. of c0 (eq. 79)
             A_eq.append(np.concatenate([int_w, [mp.mpf(-1)], zero(M + K)])); b_eq.append(mp.mpf(d.a))
-        x0, N = affine_solution(np.array(A_eq, dtype=object), b_eq)
-        col = lambda rows: np.column_stack([rows @ x0, rows @ N])   # affine rows in y: (const, y…)
+        chart = affine_parametrisation(np.array(A_eq, dtype=object), b_eq)
+        col = chart.apply                                      # affine rows in y: (const, y…)
         ir_x = lambda Fc, Fn, F0, q: (np.concatenate([q[:, None] * Fc, (q * Fn)[:, None], zero(len(q), M + K)], axis=1),
                                       q * F0)
         qF_ir, qF0_ir = ir_x(Fc_ir, Fn_ir, F0_ir, q_ir)
@@ -251,16 +260,37 @@ def _solve_dual_sdpb(d: DualDirection, config: DualConfig, ops: DualOperators, o
         obj = -col(D[None, :])[0]
         obj[0] -= D_const
         problem = SDPBProblem(objective=list(obj), blocks=blocks, digits=digits,
-                              meta={"model": "zero-ddisc", "method": "dual-sdp", "objective": objective, "c0": c0})
-    res = run_sdpb(problem, timeout=timeout)
+                              meta={"model": "zero-ddisc", "method": "dual-sdp", "a": d.a, "b": d.b,
+                                    "c0": d.c0_fixed, "n_cheb": config.n_cheb, "nodes": config.nodes})
+    return DualSDPB(problem, chart, nc)
+
+
+def dual_multiplier_from_y(sd: DualSDPB, y, sum_rule: bool, digits: int = 40) -> tuple[np.ndarray, float]:
+    """(coef, ν) from SDPB's y through the chart x = x0 + N y."""
     with mp.workdps(digits):
-        x = x0 + N @ np.array(res.y, dtype=object)
-    coef = np.array([float(v) for v in x[:nc]])
-    nu = max(float(x[nc]), 0.0) if config.sum_rule else 0.0
+        x = sd.chart.x0 + sd.chart.N @ np.array(y, dtype=object)
+    nc = sd.n_cheb
+    return np.array([float(v) for v in x[:nc]]), (max(float(x[nc]), 0.0) if sum_rule else 0.0)
+
+
+def _solve_dual_sdpb(d: DualDirection, config: DualConfig, ops: DualOperators, objective: str,
+                     c0: float | None, cfg: dict, t0: float, digits: int = 40, timeout: float = 1800.0,
+                     procs: int = 1, checkpoint: str | None = None) -> Result:
+    """The same dual SDP through SDPB (`dual_sdpb_problem`), the bound re-certified from the multiplier."""
+    sd = dual_sdpb_problem(d, config, ops, digits)
+    res = run_sdpb(sd.problem, timeout=timeout, procs=procs, **checkpoint_reuse(checkpoint))
+    return dual_result_from_sdpb(sd, res, d, config, ops, objective, c0, cfg, t0)
+
+
+def dual_result_from_sdpb(sd: DualSDPB, res, d: DualDirection, config: DualConfig, ops: DualOperators,
+                          objective: str, c0: float | None, cfg: dict, t0: float) -> Result:
+    """The certified Result of an SDPB run of the dual (run here, or elsewhere and imported)."""
+    coef, nu = dual_multiplier_from_y(sd, res.y, config.sum_rule, sd.problem.digits)
     info = {"solver_objective": float(-res.primal_objective), "sdpb_terminate_reason": res.terminate_reason,
             "sdpb_duality_gap": float(res.duality_gap), "sdpb_primal_error": float(res.primal_error),
             "sdpb_dual_error": float(res.dual_error), "sdpb_seconds": res.seconds,
-            "sdpb_variables": problem.variables, "sdpb_blocks": len(blocks), "data_digits": "float64 (see docstring)"}
+            "sdpb_variables": sd.problem.variables, "sdpb_blocks": len(sd.problem.blocks),
+            "data_digits": "float64 (see dual_sdpb_problem)"}
     status = "optimal" if res.optimal else f"sdpb: {res.terminate_reason}"
     if not res.optimal and d.c0_fixed is not None:  # above the maximal c0 the dual is unbounded: prove it
         top = solve_dual("max-c0", None, replace(config, solver="clarabel"))

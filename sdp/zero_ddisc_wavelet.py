@@ -34,7 +34,7 @@ from smatrix.wavelets import (rho_wavelet_derivative, threshold_term_derivative,
 
 from .inelastic import certificate_eta, cone_radius, eta_hash, load_eta0
 from .objectives import check_objective, objective_and_constraints
-from .sdpb import SDPBProblem, affine_chart, run_sdpb, unitarity_blocks
+from .sdpb import SDPBProblem, affine_chart, checkpoint_reuse, run_sdpb, unitarity_blocks
 from .reduced_socp import reduce_columns
 from .solve import failure_message as _failure_message, solve
 
@@ -201,8 +201,9 @@ def wavelet_sdpb_problem(objective: str, c0: float | None, config: WaveletConfig
 
 def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletConfig = WaveletConfig(),
                        digits: int = 60, timeout: float = 600.0, options: dict | None = None,
-                       workdir: str | None = None, float64_data: bool = False) -> Result:
-    """The wavelet primal through SDPB with every matrix entry rebuilt at `digits` digits, and
+                       workdir: str | None = None, float64_data: bool = False, procs: int = 1,
+                       checkpoint: str | None = None) -> Result:
+    """The wavelet primal through SDPB (`procs` MPI ranks for SDPB ≥ 2.7) with every matrix entry rebuilt at `digits` digits, and
     unitarity of the result re-measured in that precision on a 4× denser grid."""
     check_objective(objective, c0)
     if config.inelasticity is not None:
@@ -215,7 +216,15 @@ def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletC
                                                           "no unitary amplitude (sum rule (24))")
     hp = wavelet_sdpb_problem(objective, c0, config, digits, float64_data)
     t_export = time.perf_counter() - t0
-    res = run_sdpb(hp.problem, workdir=workdir, timeout=timeout, options=options)
+    res = run_sdpb(hp.problem, workdir=workdir, timeout=timeout, options=options, procs=procs,
+                   **checkpoint_reuse(checkpoint))
+    return wavelet_result_from_sdpb(hp, res, objective, config, digits, cfg, t0, {"export_seconds": t_export})
+
+
+def wavelet_result_from_sdpb(hp: WaveletSDPB, res, objective: str, config: WaveletConfig, digits: int, cfg: dict,
+                             t0: float, info: dict | None = None) -> Result:
+    """The Result of an SDPB run of the wavelet primal (run here, or elsewhere and imported): y mapped
+    back to the coefficients in `digits` digits, unitarity re-measured in that precision."""
     centres, s_grid = hp.centres, hp.s_grid
     with mp.workdps(digits):
         gamma = hp.g0 + hp.G @ np.array(res.y, dtype=object)
@@ -232,7 +241,7 @@ def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletC
             "max_abs_coefficient": float(max(abs(v) for v in coef)), "wavelets": int(centres.size),
             "sdpb_terminate_reason": res.terminate_reason, "sdpb_duality_gap": float(res.duality_gap),
             "sdpb_primal_error": float(res.primal_error), "sdpb_dual_error": float(res.dual_error),
-            "sdpb_seconds": res.seconds, "export_seconds": t_export, "sdpb_files": res.files}
+            "sdpb_seconds": res.seconds, **(info or {}), "sdpb_files": res.files}
     return Result(method="primal-wavelet", model="zero-ddisc", objective=objective, c0=float(c0v), c2=float(c2v),
                   value=value, bound_kind="primal (achieved)",
                   status="optimal" if res.optimal else f"sdpb: {res.terminate_reason}",
@@ -253,33 +262,3 @@ def _high_precision_violation(centres, coef, s_grid, digits: int):
     viol = [abs(v) ** 2 - 1 for v in S]
     k = int(np.argmax([float(v) for v in viol]))
     return float(viol[k]), float(s[k]), int(s.size)
-
-
-def export_wavelet_sdpb(objective: str, c0: float | None, config: WaveletConfig, out_dir: str,
-                        digits: int = 60, formats=("xml", "json")) -> dict:
-    """Write the SDPB input (XML for SDPB 1.0 / pvm2sdp / pmp2sdp, JSON PMP for SDPB ≥ 2.7) and
-    chart.json, which maps SDPB's y back to the wavelet coefficients, for runs elsewhere."""
-    import json
-    from pathlib import Path
-
-    from .sdpb import write_json_pmp, write_xml
-    hp = wavelet_sdpb_problem(objective, c0, config, digits)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {}
-    if "xml" in formats:
-        files["xml"] = str(write_xml(hp.problem, out / "problem.xml"))
-    if "json" in formats:
-        files["json"] = str(write_json_pmp(hp.problem, out / "problem.json"))
-    def text(a):
-        with mp.workdps(digits + 5):
-            return np.vectorize(lambda v: mp.nstr(v, digits + 5))(a).astype(str).tolist()
-    chart = {"meta": hp.problem.meta, "digits": digits,
-             "mapping": "gamma = g0 + G y; (alpha0, alpha_sigma..., beta) = B gamma; "
-                        "c0 = c0_row . gamma, c2 = c2_row . gamma",
-             "centres": [float(c) for c in hp.centres], "unitarity_grid": [float(x) for x in hp.s_grid],
-             "g0": text(hp.g0), "G": text(hp.G), "B": text(hp.B),
-             "c0_row": text(hp.c0_row), "c2_row": text(hp.c2_row)}
-    files["chart"] = str(out / "chart.json")
-    Path(files["chart"]).write_text(json.dumps(chart))
-    return {"files": files, "variables": hp.problem.variables, "blocks": len(hp.problem.blocks)}

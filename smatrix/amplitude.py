@@ -109,6 +109,7 @@ class WaveletAmplitude(Amplitude):
     """
 
     model = "zero-ddisc"
+    uses_longdouble = True   # results are marked where longdouble is float64 (smatrix.precision)
 
     def __init__(self, centres, alpha0: float, alpha, beta: float = 0.0):
         self.centres = np.asarray(centres, dtype=float)

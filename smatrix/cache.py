@@ -12,7 +12,8 @@ the parameters it was built from (`__params__`, JSON) and a SHA-256 of its conte
    numbers (a tampered or stale file) is caught.
 
 Anything else is reported on stderr and rebuilt — never trusted. Bump KERNEL_VERSION whenever a
-formula that feeds a cached array changes.
+formula that feeds a cached array changes; the key also holds the package version and the
+numerical libraries' versions (smatrix.provenance.cache_provenance).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from typing import Callable
 
 import numpy as np
 
+from .provenance import cache_provenance
 from .result import config_hash
 
 KERNEL_VERSION = 2         # 2: entries carry their parameters and a checksum
@@ -56,8 +58,8 @@ def content_sha256(arrays: dict[str, np.ndarray]) -> str:
 
 
 def entry_params(name: str, params: dict) -> dict:
-    """The full parameter record of an entry (name and kernel version included)."""
-    return {"name": name, "version": KERNEL_VERSION, **params}
+    """The full parameter record of an entry (name, kernel version and library versions included)."""
+    return {"name": name, "version": KERNEL_VERSION, "provenance": cache_provenance(), **params}
 
 
 def entry_path(name: str, params: dict) -> Path | None:

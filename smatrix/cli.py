@@ -59,9 +59,18 @@ def _bound_parser(sub, name: str, help_text: str, objectives: str) -> argparse.A
     return p
 
 
+class _Version(argparse.Action):
+    """--version: package version, git revision, libraries and host (smatrix.provenance)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .provenance import version_text
+        print(version_text())
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="smatrix", description="S-matrix bootstrap of identical massive scalars in 4d")
-    p.add_argument("--version", action="version", version=f"smatrix-bootstrap {_version()}")
+    p.add_argument("--version", action=_Version, nargs=0, help="version, git revision, libraries, host")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
 
     pr = sub.add_parser("primal", help="primal bound (achieved amplitude): zero-ddisc or full model")
@@ -94,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "1e-8, 1e-7 until the amplitude is certified)")
     pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs", "sdpb"],
                     help="sdpb: matrix entries rebuilt in 60 digits, run by the installed sdpb (wavelet)")
+    pr.add_argument("--procs", type=int, default=1, help="sdpb ≥ 2.7: run pmp2sdp and sdpb under mpirun -n PROCS")
+    pr.add_argument("--sdpb-checkpoint", default=None, metavar="PATH",
+                    help="sdpb: keep the final checkpoint at PATH; start from it if it exists (a neighbouring point)")
     pr.add_argument("--json", action="store_true")
 
     du = _bound_parser(sub, "dual", "rigorous dual bound of the zero-ddisc model (Chebyshev dual SDP)",
@@ -107,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     du.add_argument("--solver", default="clarabel", choices=["clarabel", "scs", "sdpb"],
                     help="sdpb: the same SDP at 256 bits (the bound is re-certified from the multiplier either way; "
                          "minutes at the default 800 nodes)")
+    du.add_argument("--procs", type=int, default=1, help="sdpb ≥ 2.7: run pmp2sdp and sdpb under mpirun -n PROCS")
+    du.add_argument("--sdpb-checkpoint", default=None, metavar="PATH",
+                    help="sdpb: keep the final checkpoint at PATH; start from it if it exists (a neighbouring point)")
     du.add_argument("--json", action="store_true")
 
     nn = _bound_parser(sub, "nn-dual", "neural dual bound of the zero-ddisc model (P1 §4.1)",
@@ -151,16 +166,36 @@ def build_parser() -> argparse.ArgumentParser:
     np_.add_argument("--init", default=None, help="resume (same target) or hot start (other target) from a checkpoint")
     np_.add_argument("--json", action="store_true")
 
-    sd = sub.add_parser("sdpb", help="SDPB files for runs elsewhere (clusters, SDPB 2.x/3.x)")
+    sd = sub.add_parser("sdpb", help="SDPB files for runs elsewhere (clusters, SDPB 1.0 and ≥ 2.7) and their import")
     sds = sd.add_subparsers(dest="sdpb_command", parser_class=_Parser, required=True)
-    ex = _bound_parser(sds, "export", "write the wavelet primal as SDPB input (60-digit entries)",
-                       "max-c0 | min-c2 | max-c2")
-    ex.add_argument("--nmax", type=int, default=12)
-    ex.add_argument("--grid", type=int, default=300)
-    ex.add_argument("--digits", type=int, default=60, help="digits of the matrix entries (≥ 30)")
+    ex = _bound_parser(sds, "export", "write an SDP as SDPB input (problem.xml, problem.json) with chart.json",
+                       "wavelet/full: max-c0 | min-c2 | max-c2; dual: also min-c0 | direction")
+    ex.add_argument("--problem", default="wavelet", choices=["wavelet", "dual", "full"],
+                    help="wavelet: zero-ddisc ρ-wavelet primal (60-digit data); dual: zero-ddisc Chebyshev dual; "
+                         "full: full-model primal (with --inelasticity: |S_J|² ≤ 1 − η_J)")
+    ex.add_argument("--nmax", type=int, default=None, help="wavelet (default 12) / full (default 8) centres")
+    ex.add_argument("--grid", type=int, default=300, help="unitarity points (wavelet, full)")
+    ex.add_argument("--jmax", type=int, default=16, help="full: even spins J ≤ JMAX")
+    ex.add_argument("--inelasticity", default=None, metavar="FILE", help="full: η_J(s) profile (docs/inelasticity.md)")
+    ex.add_argument("--jmin", type=int, default=None, help="full: η_J imposed for J ≤ JMIN (default: every spin in the file)")
+    ex.add_argument("--eta-extend", default="error", choices=["error", "zero", "hold"])
+    ex.add_argument("--svd-cutoff", type=float, default=None, help="full: relative singular values kept (default 1e-8)")
+    ex.add_argument("--n-cheb", type=int, default=40, help="dual: Chebyshev degree of w")
+    ex.add_argument("--nodes", type=int, default=800, help="dual: positivity nodes")
+    ex.add_argument("--cutoff", type=_number, default=1e5, help="dual: Λ")
+    ex.add_argument("--sum-rule", action=argparse.BooleanOptionalAction, default=True, help="dual: the sum rule (24)")
+    ex.add_argument("--direction", type=_pair, default=None, help="dual: A,B for the objective direction")
+    ex.add_argument("--digits", type=int, default=None, help="digits of the matrix entries (wavelet default 60, "
+                                                               "dual/full 40; ≥ 30)")
     ex.add_argument("--format", default="both", choices=["xml", "json", "both"])
     ex.add_argument("--out", required=True, help="directory for problem.xml / problem.json / chart.json")
     ex.add_argument("--json", action="store_true")
+    im = sds.add_parser("import", help="map an SDPB run of an exported problem back to a certified result")
+    im.add_argument("run_dir", metavar="RUN_DIR", help="the run's output: out/ (out.txt, y.txt) or one .out file, "
+                                                       "and chart.json")
+    im.add_argument("--chart", default=None, help="chart.json, if not in RUN_DIR")
+    im.add_argument("--json", action="store_true")
+    im.add_argument("--out", dest="save_dir", default=None, metavar="DIR", help="save the certified result in DIR")
 
     from .twoprr.cli import add_parser as add_2prr_parser
     add_2prr_parser(sub)  # 2prr
@@ -169,15 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_almond_parsers(sub)  # almond, crosscheck
     from .qotam_cli import add_parser as add_qotam_parser
     add_qotam_parser(sub)  # qotam (issue 17)
+    from .cli_saved import add_out_option, add_parsers as add_saved_parsers
+    for computing in (pr, du, nn, bl, np_):
+        add_out_option(computing)
+    add_saved_parsers(sub)   # show, plot, table
     return p
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("smatrix-bootstrap")
-    except PackageNotFoundError:
-        return "(not installed)"
 
 
 def _check_c0(a) -> None:
@@ -224,7 +255,7 @@ def _run_primal(a) -> dict:
                             solver="clarabel" if a.solver == "sdpb" else a.solver, **eta0)
         if a.solver == "sdpb":
             from sdp.zero_ddisc_wavelet import solve_wavelet_sdpb
-            return solve_wavelet_sdpb(a.objective, a.c0, cfg)
+            return solve_wavelet_sdpb(a.objective, a.c0, cfg, procs=a.procs, checkpoint=a.sdpb_checkpoint)
         return solve_wavelet(a.objective, a.c0, cfg)
     from sdp.zero_ddisc_grid import GridConfig, solve_grid
     if a.solver == "sdpb":
@@ -241,9 +272,14 @@ def _run_primal(a) -> dict:
 
 
 def _run_primal_full(a):
-    from sdp.full_wavelet import FullConfig, solve_full
+    from sdp.full_wavelet import solve_full
     if a.method != "wavelet":
         raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")
+    return solve_full(a.objective, a.c0, _full_config(a, a.solver))
+
+
+def _full_config(a, solver: str):
+    from sdp.full_wavelet import FullConfig
     nmax, grid = 8 if a.nmax is None else a.nmax, 300 if a.grid is None else a.grid
     if nmax < 1 or grid < 8 or a.jmax < 0:
         raise CliError(f"need --nmax ≥ 1, --grid ≥ 8 and --jmax ≥ 0 (got {nmax}, {grid}, {a.jmax})")
@@ -253,11 +289,11 @@ def _run_primal_full(a):
     if a.inelasticity is not None and jmin is None:
         from .inelasticity import load_profile
         jmin = max(J for J in load_profile(a.inelasticity).spins if J <= a.jmax)
-    cfg = FullConfig(nmax=nmax, jmax=a.jmax, grid=grid,
-                     threshold_term=not a.no_threshold_term, uv_condition=not a.no_uv_condition,
-                     solver=a.solver, jmin=-1 if jmin is None else jmin, inelasticity=a.inelasticity,
-                     eta_extend=a.eta_extend, **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
-    return solve_full(a.objective, a.c0, cfg)
+    return FullConfig(nmax=nmax, jmax=a.jmax, grid=grid,
+                      threshold_term=not getattr(a, "no_threshold_term", False),
+                      uv_condition=not getattr(a, "no_uv_condition", False),
+                      solver=solver, jmin=-1 if jmin is None else jmin, inelasticity=a.inelasticity,
+                      eta_extend=a.eta_extend, **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
 
 
 def _run_nn_dual(a) -> dict:
@@ -309,26 +345,43 @@ def _print_nn_primal(res) -> None:
 
 
 def _run_sdpb_export(a) -> int:
-    from sdp.objectives import check_objective
-    from sdp.zero_ddisc_wavelet import WaveletConfig, export_wavelet_sdpb
-    check_objective(a.objective, a.c0)
-    if a.nmax < 1 or a.grid < 8 or a.digits < 30:
+    from sdp.sdpb_export import export
+    digits = a.digits if a.digits is not None else (60 if a.problem == "wavelet" else 40)
+    if (a.nmax is not None and a.nmax < 1) or a.grid < 8 or digits < 30:
         raise CliError("need --nmax ≥ 1, --grid ≥ 8 and --digits ≥ 30")
-    from .budget import check_size, wavelet_estimate
     from .outputs import check_output_dir
     check_output_dir(a.out, "--out")
-    check_size(wavelet_estimate(a.nmax, a.grid))
+    if a.problem == "dual":
+        from sdp.zero_ddisc_dual import DualConfig
+        config = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver="sdpb")
+    else:
+        from sdp.objectives import check_objective
+        check_objective(a.objective, a.c0)
+        if a.problem == "wavelet":
+            from sdp.zero_ddisc_wavelet import WaveletConfig
+            from .budget import check_size, wavelet_estimate
+            config = WaveletConfig(nmax=12 if a.nmax is None else a.nmax, grid=a.grid)
+            check_size(wavelet_estimate(config.nmax, a.grid))
+        else:
+            config = _full_config(a, solver="sdpb")
     formats = ("xml", "json") if a.format == "both" else (a.format,)
-    info = export_wavelet_sdpb(a.objective, a.c0, WaveletConfig(nmax=a.nmax, grid=a.grid), a.out, a.digits, formats)
+    info = export(a.problem, a.objective, a.c0, config, a.out, digits, formats, a.direction)
     if a.json:
         print(json.dumps(info))
     else:
-        print(f"SDPB input for {a.objective} (Nmax {a.nmax}, {a.grid} points, {a.digits} digits): "
-              f"{info['variables']} variables, {info['blocks']} 2×2 blocks")
+        print(f"SDPB input for the {a.problem} {a.objective} problem ({digits} digits): {info['variables']} variables, "
+              f"{info['blocks']} blocks, built in {info['seconds']:.2f} s")
         for kind, path in info["files"].items():
             print(f"  {kind:5s} {path}")
-        print("  run: sdpb -s problem.xml --precision=256 --noFinalCheckpoint  (fresh -c path each run)")
+        print("  SDPB 1.0 : sdpb -s problem.xml --precision=256 --noFinalCheckpoint  (fresh -c path each run)")
+        print("  SDPB ≥2.7: pmp2sdp --precision=256 -i problem.json -o sdp && mpirun -n N sdpb --precision=256 "
+              "-s sdp -o out -c ck  (then: smatrix sdpb import DIR)")
     return 0
+
+
+def _run_sdpb_import(a):
+    from sdp.sdpb_export import import_run
+    return import_run(a.run_dir, a.chart)
 
 
 def _run_dual(a) -> dict:
@@ -338,7 +391,7 @@ def _run_dual(a) -> dict:
     cfg = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver=a.solver)
     if a.nodes >= 16:
         check_size(dual_estimate(a.nodes))
-    return solve_dual(a.objective, a.c0, cfg, a.direction)
+    return solve_dual(a.objective, a.c0, cfg, a.direction, procs=a.procs, checkpoint=a.sdpb_checkpoint)
 
 
 _BOUND_TEXT = {"max-c0": "c0 ≤ {v}", "min-c0": "c0 ≥ {v}", "max-c2": "c2 ≤ {v}", "min-c2": "c2 ≥ {v}"}
@@ -406,8 +459,15 @@ def _dispatch(a) -> int:
     """Run the parsed command; its exit code."""
     _check_c0(a)
     _require_sdpb(a)
+    if getattr(a, "procs", 1) < 1 or (getattr(a, "procs", 1) > 1 and getattr(a, "solver", None) != "sdpb"):
+        raise CliError("--procs N ≥ 1 applies to --solver sdpb (SDPB ≥ 2.7 under mpirun)")
+    if getattr(a, "sdpb_checkpoint", None) is not None and a.solver != "sdpb":
+        raise CliError("--sdpb-checkpoint applies to --solver sdpb")
+    from .cli_saved import check_save_dir, save_if_asked
+    check_save_dir(a)
     if a.command == "primal":
         res = _run_primal(a)
+        save_if_asked(a, res)
         _print_result(res, a.json)
         if res.status == "infeasible":
             print(f"infeasible: {res.message or 'no amplitude satisfies unitarity with these constraints'}",
@@ -416,6 +476,7 @@ def _dispatch(a) -> int:
         return 0 if res.value is not None else _failed(res)
     if a.command in ("dual", "nn-dual"):
         res = _run_dual(a) if a.command == "dual" else _run_nn_dual(a)
+        save_if_asked(a, res)
         _print_result(res, a.json)
         if res.status == "infeasible":
             print(f"infeasible: {res.message}", file=sys.stderr)
@@ -423,10 +484,12 @@ def _dispatch(a) -> int:
         return 0 if res.value is not None else _failed(res)
     if a.command == "baseline":
         res = _run_baseline(a)
+        save_if_asked(a, res)
         _print_result(res, a.json)
         return 0 if res.status == "converged" else _failed(res)
     if a.command == "nn-primal":
         res = _run_nn_primal(a)
+        save_if_asked(a, res)
         _print_result(res, a.json)
         if not a.json:
             _print_nn_primal(res)
@@ -436,8 +499,16 @@ def _dispatch(a) -> int:
         if res.status in ("failed", "off-target"):
             return _failed(res)
         return 0
-    if a.command == "sdpb":
+    if a.command == "sdpb" and a.sdpb_command == "export":
         return _run_sdpb_export(a)
+    if a.command == "sdpb":
+        res = _run_sdpb_import(a)
+        save_if_asked(a, res)
+        _print_result(res, a.json)
+        return 0 if res.value is not None else _failed(res)
+    if a.command in ("show", "plot", "table"):
+        from .cli_saved import run_command as run_saved
+        return run_saved(a, _print_result)
     if a.command == "2prr":
         from .twoprr.cli import run as run_2prr_command
         return run_2prr_command(a)
@@ -485,6 +556,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except OSError as exc:  # a file that vanished or a disk that filled up during the run
         print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    except ModuleNotFoundError as exc:  # torch is an optional extra (the neural methods only)
+        if exc.name != "torch":
+            print(f"internal error (ModuleNotFoundError): {_one_line(exc)}", file=sys.stderr)
+            return EXIT_FAILED
+        print("error: this command needs PyTorch, installed with the optional extra: "
+              "python -m pip install 'smatrix-bootstrap[neural]' (or -e '.[neural]')", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 — sdpb errors and bugs: one line, never a traceback
         if os.environ.get("SMATRIX_DEBUG"):

@@ -153,6 +153,7 @@ class FullAmplitude:
     Σ_{x≠y} ρ(x)ᵀ M ρ(y) = (Σ_x ρ(x))ᵀ M (Σ_y ρ(y)) − Σ_x ρ(x)ᵀ M ρ(x), O(n²) per point."""
 
     model = "full"
+    uses_longdouble = True   # results are marked where longdouble is float64 (smatrix.precision)
 
     def __init__(self, basis: FullBasis, coefficients):
         self.basis = basis

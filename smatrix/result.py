@@ -5,7 +5,11 @@ import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
+
+from .precision import precision_note
+from .provenance import provenance
 
 BOUND_KINDS = ("primal (achieved)", "dual (rigorous)", "amplitude")
 
@@ -49,12 +53,42 @@ class Result:
     config_hash: str = ""
     message: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=provenance)   # version, git, libraries, host
 
     def __post_init__(self):
         if self.bound_kind not in BOUND_KINDS:
             raise ValueError(f"unknown bound kind {self.bound_kind!r}")
         if not self.config_hash:
             self.config_hash = config_hash(self.config)
+        self._mark_precision()
+
+    def _mark_precision(self) -> None:
+        """An amplitude evaluated in numpy.longdouble on a platform where it is float64 is marked
+        (smatrix.precision): a warning in the certificate and the message."""
+        amp = (self.extra or {}).get("amplitude")
+        if not getattr(amp, "uses_longdouble", False) or self.certificate is None \
+                or "precision_warning" in self.certificate:
+            return
+        note = precision_note()
+        if note is not None:
+            self.certificate = {**self.certificate, "precision_warning": note}
+            self.message = f"{self.message}; {note}" if self.message else note
+
+    def __repr__(self) -> str:
+        value = "None" if self.value is None else f"{self.value:.10g}"
+        return (f"Result({self.method}, {self.model}, {self.objective}, value={value}, "
+                f"{self.bound_kind}, status={self.status}, certified={self.certified})")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "Result":
+        """A result saved with `save` (or `--out DIR`), with its amplitude or multiplier restored."""
+        from .saved import load_result
+        return load_result(directory)
+
+    def save(self, directory: str | Path) -> Path:
+        """result.json and data.npz (amplitude or multiplier arrays, no pickle) in `directory`."""
+        from .saved import save_result
+        return save_result(self, directory)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -132,3 +132,19 @@ def test_killed_sdpb_is_a_clear_error(tmp_path):
     fake.chmod(0o755)
     with pytest.raises(SDPBError, match="SDPB failed"):
         run_sdpb(_toy(), workdir=tmp_path, executable=str(fake))
+
+
+@needs_sdpb
+def test_checkpoint_of_a_neighbouring_point_is_reused(tmp_path):
+    """Kept on request, a final checkpoint starts the next (same-structure) problem, which still
+    finds its own optimum; by default no checkpoint is left (test above)."""
+    from sdp.sdpb import checkpoint_reuse
+    ck = tmp_path / "toy.ck"
+    assert checkpoint_reuse(ck) == {"checkpoint": ck, "initial_checkpoint": None}   # nothing to start from yet
+    first = run_sdpb(_toy(), workdir=tmp_path, **checkpoint_reuse(ck))
+    assert first.optimal and ck.exists()
+    neighbour = _toy()
+    neighbour.objective[0] = mp.mpf("0.25")                 # shifts the objective, not the optimum y = 1
+    again = run_sdpb(neighbour, workdir=tmp_path / "next", **checkpoint_reuse(ck))
+    assert again.optimal and abs(again.y[0] - 1) < mp.mpf("1e-25")
+    assert abs(again.primal_objective - mp.mpf("1.25")) < mp.mpf("1e-25")
