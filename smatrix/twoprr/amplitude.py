@@ -66,7 +66,10 @@ class MandelstamAmplitude(Amplitude):
         ρ_el(t, s) + ρ_MP(t, s) interpolated in s."""
         ops = self.spin_operators(s)
         rho_ts = (self.rho_el + self.rho_mp) @ self.grid.hat_matrix(ops.s).T     # ρ(t_j, s_k) of eq. 23
-        return 2.0 * phase_space(ops.s) * np.einsum("kj,jk->k", ops.fg_weights(J), rho_ts)
+        eta = 2.0 * phase_space(ops.s) * np.einsum("kj,jk->k", ops.fg_weights(J), rho_ts)
+        # ρ_el(t, s) and ρ_MP vanish for s < 16 (eqs. 15b, 16): exactly zero there, not the
+        # interpolation between the last node below 16 and the first above
+        return np.where(ops.s < 16.0, 0.0, eta)
 
     def spectral_density(self, s):
         s = np.atleast_1d(np.asarray(s, dtype=float))
