@@ -35,6 +35,7 @@ class NNSolverConfig:
     s_max: float = 1e8
     epochs: int = 3000                        # Adam epochs per stage
     lbfgs: int = 300                          # L-BFGS iterations per stage (0: none)
+    gauss_newton: int = 0                     # Levenberg–Marquardt steps in parameter space per stage
     schedule: Schedule = field(default_factory=Schedule)
     net: NetConfig = field(default_factory=NetConfig)
     weights: LossWeights = field(default_factory=LossWeights)
@@ -46,8 +47,8 @@ class NNSolverConfig:
             raise ValueError("the grid stages must increase strictly")
         for n in self.stages:
             NodeGrid(n, self.s_max).validate()
-        if self.epochs < 0 or self.lbfgs < 0:
-            raise ValueError("epochs and lbfgs iterations must be ≥ 0")
+        if self.epochs < 0 or self.lbfgs < 0 or self.gauss_newton < 0:
+            raise ValueError("epochs, lbfgs and gauss_newton iterations must be ≥ 0")
         self.schedule.validate()
         self.net.validate()
 
@@ -60,8 +61,8 @@ class NNSolverConfig:
     def resume_key(self) -> dict:
         """What must agree for a checkpoint to be resumed (not the run's length)."""
         d = self.to_dict()
-        d.pop("epochs")
-        d.pop("lbfgs")
+        for key in ("epochs", "lbfgs", "gauss_newton"):
+            d.pop(key)
         return d
 
 
@@ -112,12 +113,15 @@ def fit_to_solution(nets: TwoPRRNetworks, system: TwoPRRSystem, init: Solution, 
 
 
 def train_nn(cfg: NNSolverConfig, init: Solution | str | Path | None = None, checkpoint: str | Path | None = None,
-             systems: dict[int, TwoPRRSystem] | None = None, progress: bool = False) -> NNRun:
+             systems: dict[int, TwoPRRSystem] | None = None, progress: bool = False,
+             stop_at: int | None = None) -> NNRun:
     """Train the networks at cfg.c0 through the grid stages.
 
     init: a classical Solution (fit first), or the path of a neural checkpoint (resumed when its
     configuration matches cfg apart from the run's length, else hot-started: weights only).
-    checkpoint: where to write the checkpoint (every tenth of a stage and at the end of each)."""
+    checkpoint: where to write the checkpoint (every tenth of a stage and at the end of each).
+    stop_at: stop after this Adam epoch of the first stage trained (checkpoint written there): an
+    interrupted run, which `init=checkpoint` resumes bit-identically."""
     cfg.validate()
     t0 = time.perf_counter()
     nets = TwoPRRNetworks(cfg.net)
@@ -130,13 +134,14 @@ def train_nn(cfg: NNSolverConfig, init: Solution | str | Path | None = None, che
         if ck.config.get("net") != cfg.net.to_dict():
             raise CheckpointError(f"{init}: the checkpoint's networks ({ck.config.get('net')}) differ from "
                                   f"this configuration's")
-        same = {k: v for k, v in ck.config.items() if k not in ("epochs", "lbfgs")} == cfg.resume_key()
+        same = {k: v for k, v in ck.config.items() if k not in ("epochs", "lbfgs", "gauss_newton")} == cfg.resume_key()
         if same:
             resumed = ck
             start_stage, start_epoch = int(ck.info.get("stage", 0)), int(ck.info.get("epoch", 0))
             history = list(ck.info.get("history", []))
         else:
             ck.load_modules(modules)
+    stopped, system = False, None
     for si, n in enumerate(cfg.stages):
         if si < start_stage:
             continue
@@ -144,9 +149,14 @@ def train_nn(cfg: NNSolverConfig, init: Solution | str | Path | None = None, che
         systems[n] = system
         if si == 0 and isinstance(init, Solution):
             fit_to_solution(nets, system, init, max(cfg.epochs, 1), cfg.schedule, progress)
-        _train_stage(cfg, nets, modules, system, si, history, checkpoint,
-                     resumed if si == start_stage else None, start_epoch if si == start_stage else 0, progress)
-    system = systems[cfg.stages[-1]]
+        stopped = _train_stage(cfg, nets, modules, system, si, history, checkpoint,
+                               resumed if si == start_stage else None, start_epoch if si == start_stage else 0,
+                               progress, stop_at)
+        stop_at = None
+        if stopped:
+            break
+    if system is None:                                  # a finished checkpoint: evaluate on the last grid
+        system = systems.get(cfg.stages[-1]) or TwoPRRSystem(NodeGrid(cfg.stages[-1], cfg.s_max))
     with torch.no_grad():
         u1, e = nets(_forward(nets, system))
     u = torch.cat([u1, e]).numpy().copy()
@@ -158,7 +168,9 @@ def train_nn(cfg: NNSolverConfig, init: Solution | str | Path | None = None, che
     return NNRun(nets, sol, system, history, float(system.c2(u)), r, time.perf_counter() - t0)
 
 
-def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, start_epoch, progress) -> None:
+def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, start_epoch, progress,
+                 stop_at=None) -> bool:
+    """One grid stage: Adam (checkpointed), best state, L-BFGS; True when stopped at stop_at."""
     tsys = TorchSystem(system)
     loss = TwoPRRLoss(tsys, cfg.weights)
     inp = _forward(nets, system)
@@ -191,10 +203,13 @@ def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, s
         best.update(total.item(), ep, modules)
         if ep % every == 0 or ep == cfg.epochs:
             record(ep, total.detach(), {k: v.detach() for k, v in terms.items()}, res, u1.detach(), e.detach(), "adam")
-            bar.update(ep, f"loss {float(total):.3e} |F| {history[-1]['max_residual']:.1e} c2 {history[-1]['c2']:.6f}")
+            bar.update(ep, f"loss {total.item():.3e} |F| {history[-1]['max_residual']:.1e} c2 {history[-1]['c2']:.6f}")
             if checkpoint is not None:
                 save_checkpoint(checkpoint, CHECKPOINT_KIND, cfg.to_dict(), modules, opt, sched, ep, best,
                                 info={"stage": si, "epoch": ep, "history": history})
+        if ep == stop_at:
+            bar.close()
+            return True
     bar.close()
     best.restore(modules)
     if cfg.lbfgs:
@@ -213,6 +228,11 @@ def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, s
         if not math.isfinite(float(total)) or float(total) > best.loss:
             best.restore(modules)               # keep the Adam state when L-BFGS did not help
         record(cfg.epochs + cfg.lbfgs, total, terms, res, u1, e, "lbfgs")
+    if cfg.gauss_newton:
+        steps = gauss_newton_finish(nets, inp, system, cfg.c0, loss, cfg.gauss_newton)
+        with torch.no_grad():
+            total, terms, res, u1, e = evaluate()
+        record(cfg.epochs + cfg.lbfgs + steps, total, terms, res, u1, e, "gauss-newton")
     with torch.no_grad():
         total, terms, res, u1, e = evaluate()
     record(cfg.epochs + cfg.lbfgs, total, terms, res, u1, e, "end")
@@ -222,6 +242,70 @@ def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, s
     if checkpoint is not None:
         save_checkpoint(checkpoint, CHECKPOINT_KIND, cfg.to_dict(), modules, None, None, cfg.epochs, best,
                         info={"stage": si + 1, "epoch": 0, "history": history})
+    return False
+
+
+def gauss_newton_finish(nets: TwoPRRNetworks, inp, system: TwoPRRSystem, c0: float, loss: TwoPRRLoss,
+                        iters: int, tol: float = 1e-12) -> int:
+    """Levenberg–Marquardt on the network parameters θ for the weighted residuals W F(u(θ)):
+    A = W J_F(u) ∂u/∂θ with the system's exact Jacobian (twoprr.system) and ∂u/∂θ by autograd;
+    the networks have more parameters than equations, so each step is the minimum-norm one,
+    δθ = −Aᵀ(AAᵀ + λI)⁻¹ W F, with λ raised until |W F| falls. Returns the steps taken."""
+    from torch.func import functional_call, jacrev
+
+    names = [k for k, _ in nets.named_parameters()]
+    theta = {k: v.detach().clone() for k, v in nets.named_parameters()}
+    w = torch.cat([loss.w0, loss.wM]).numpy()
+    w = w / np.max(w)
+
+    def u_of(th):
+        u1, e = functional_call(nets, th, (inp,))
+        return torch.cat([u1, e])
+
+    def max_res(th):
+        with torch.no_grad():
+            F = system.residual(u_of(th).numpy(), c0)
+        return (float(np.linalg.norm(w * F)) if np.all(np.isfinite(F)) else math.inf), F
+
+    r, F = max_res(theta)
+    lam_scale, taken = 1e-8, 0
+    for _ in range(iters):
+        if np.max(np.abs(F)) <= tol:
+            break
+        u = u_of(theta).detach().numpy()
+        Ju = system.jacobian(u, c0)
+        jac = jacrev(u_of, chunk_size=128)({k: v for k, v in theta.items()})
+        Jt = np.concatenate([jac[k].reshape(u.size, -1).numpy() for k in names], axis=1)
+        A = w[:, None] * (Ju @ Jt)
+        b = w * F
+        G = A @ A.T
+        base = np.trace(G) / G.shape[0]
+        improved = False
+        while lam_scale < 1e6:
+            try:
+                y = np.linalg.solve(G + lam_scale * base * np.eye(G.shape[0]), b)
+            except np.linalg.LinAlgError:
+                lam_scale *= 10.0
+                continue
+            step = -(A.T @ y)
+            trial, off = {}, 0
+            for k in names:
+                m = theta[k].numel()
+                trial[k] = theta[k] + torch.as_tensor(step[off:off + m]).reshape(theta[k].shape)
+                off += m
+            rn, Fn = max_res(trial)
+            if rn < r:
+                theta, r, F, improved = trial, rn, Fn, True
+                lam_scale = max(lam_scale / 10.0, 1e-14)
+                break
+            lam_scale *= 10.0
+        taken += 1
+        if not improved:
+            break
+    with torch.no_grad():
+        for k, p in nets.named_parameters():
+            p.copy_(theta[k])
+    return taken
 
 
 def loss_history_figure(history: list[dict]):
@@ -250,4 +334,37 @@ def loss_history_figure(history: list[dict]):
     return fig
 
 
-__all__ = ["NNRun", "NNSolverConfig", "fit_to_solution", "loss_history_figure", "train_nn"]
+
+
+def neural_init(a, run_cfg) -> tuple[Solution, dict, list[dict]]:
+    """`smatrix 2prr --method nn`: train from scratch or from --init (a saved Solution or a neural
+    checkpoint) on the stages ending at --n; returns the NN Solution (Newton polishes it), the NN
+    report (c2 and residuals before polish) and the loss history. Bad input raises ValueError."""
+    import sys
+
+    stages = tuple(a.nn_stages) if a.nn_stages else tuple(sorted({m for m in (24, 32) if m < a.n} | {a.n}))
+    if stages[-1] != a.n:
+        raise ValueError(f"--nn-stages must end at --n {a.n}, got {','.join(map(str, stages))}")
+    if a.nn_epochs < 0 or a.nn_lbfgs < 0:
+        raise ValueError("--nn-epochs and --nn-lbfgs must be ≥ 0")
+    cfg = NNSolverConfig(c0=float(run_cfg.c0), stages=stages, s_max=float(run_cfg.s_max), epochs=int(a.nn_epochs),
+                         lbfgs=int(a.nn_lbfgs))
+    cfg.validate()
+    checkpoint = a.checkpoint or (str(Path(a.out) / "checkpoint.pt") if a.out else None)
+    if checkpoint is not None:
+        Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
+    init = None
+    if a.init:
+        init = Solution.load(a.init) if str(a.init).endswith(".npz") else a.init
+        if isinstance(init, str):
+            load_checkpoint(init, CHECKPOINT_KIND)          # refuse a bad file before any work
+    run = train_nn(cfg, init=init, checkpoint=checkpoint, progress=True)
+    print(f"smatrix 2prr: neural solution c2 = {run.c2:.8f}, max |F| = {run.residual:.2e} "
+          f"({run.seconds:.0f} s); Newton polish follows", file=sys.stderr, flush=True)
+    report = {"c2_nn": run.c2, "residual_nn": run.residual, "seconds": run.seconds, "n": cfg.stages[-1],
+              "stages": list(cfg.stages), "epochs": cfg.epochs, "lbfgs": cfg.lbfgs, "checkpoint": checkpoint,
+              "stage_history": [h for h in run.history if h.get("kind") == "stage"]}
+    return run.solution, report, run.history
+
+
+__all__ = ["NNRun", "NNSolverConfig", "fit_to_solution", "loss_history_figure", "neural_init", "train_nn"]
