@@ -229,7 +229,7 @@ def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, s
             best.restore(modules)               # keep the Adam state when L-BFGS did not help
         record(cfg.epochs + cfg.lbfgs, total, terms, res, u1, e, "lbfgs")
     if cfg.gauss_newton:
-        steps = gauss_newton_finish(nets, inp, system, cfg.c0, loss, cfg.gauss_newton)
+        steps = gauss_newton_finish(nets, inp, system, cfg.c0, cfg.gauss_newton)
         with torch.no_grad():
             total, terms, res, u1, e = evaluate()
         record(cfg.epochs + cfg.lbfgs + steps, total, terms, res, u1, e, "gauss-newton")
@@ -245,18 +245,18 @@ def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, s
     return False
 
 
-def gauss_newton_finish(nets: TwoPRRNetworks, inp, system: TwoPRRSystem, c0: float, loss: TwoPRRLoss,
-                        iters: int, tol: float = 1e-12) -> int:
-    """Levenberg–Marquardt on the network parameters θ for the weighted residuals W F(u(θ)):
-    A = W J_F(u) ∂u/∂θ with the system's exact Jacobian (twoprr.system) and ∂u/∂θ by autograd;
-    the networks have more parameters than equations, so each step is the minimum-norm one,
-    δθ = −Aᵀ(AAᵀ + λI)⁻¹ W F, with λ raised until |W F| falls. Returns the steps taken."""
+def gauss_newton_finish(nets: TwoPRRNetworks, inp, system: TwoPRRSystem, c0: float, iters: int,
+                        tol: float = 1e-12) -> int:
+    """Levenberg–Marquardt on the network parameters θ for the residuals F(u(θ)) of the 2PRR
+    equations: A = J_F(u) ∂u/∂θ with the system's exact Jacobian (twoprr.system) and ∂u/∂θ by
+    autograd; the networks have more parameters than equations, so each step is the minimum-norm
+    one, δθ = −Aᵀ(AAᵀ + λI)⁻¹ F, with λ raised until |F| falls. (The loss weights are left out:
+    scaled by them, λ over-regularises the lightly weighted rows, measured to stall.)
+    Returns the steps taken."""
     from torch.func import functional_call, jacrev
 
     names = [k for k, _ in nets.named_parameters()]
     theta = {k: v.detach().clone() for k, v in nets.named_parameters()}
-    w = torch.cat([loss.w0, loss.wM]).numpy()
-    w = w / np.max(w)
 
     def u_of(th):
         u1, e = functional_call(nets, th, (inp,))
@@ -265,7 +265,7 @@ def gauss_newton_finish(nets: TwoPRRNetworks, inp, system: TwoPRRSystem, c0: flo
     def max_res(th):
         with torch.no_grad():
             F = system.residual(u_of(th).numpy(), c0)
-        return (float(np.linalg.norm(w * F)) if np.all(np.isfinite(F)) else math.inf), F
+        return (float(np.linalg.norm(F)) if np.all(np.isfinite(F)) else math.inf), F
 
     r, F = max_res(theta)
     lam_scale, taken = 1e-8, 0
@@ -276,8 +276,8 @@ def gauss_newton_finish(nets: TwoPRRNetworks, inp, system: TwoPRRSystem, c0: flo
         Ju = system.jacobian(u, c0)
         jac = jacrev(u_of, chunk_size=128)({k: v for k, v in theta.items()})
         Jt = np.concatenate([jac[k].reshape(u.size, -1).numpy() for k in names], axis=1)
-        A = w[:, None] * (Ju @ Jt)
-        b = w * F
+        A = Ju @ Jt
+        b = F
         G = A @ A.T
         base = np.trace(G) / G.shape[0]
         improved = False
