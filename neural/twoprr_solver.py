@@ -250,7 +250,7 @@ def gauss_newton_finish(nets: TwoPRRNetworks, inp, system: TwoPRRSystem, c0: flo
     """Levenberg–Marquardt on the network parameters θ for the residuals F(u(θ)) of the 2PRR
     equations: A = J_F(u) ∂u/∂θ with the system's exact Jacobian (twoprr.system) and ∂u/∂θ by
     autograd; the networks have more parameters than equations, so each step is the minimum-norm
-    one, δθ = −Aᵀ(AAᵀ + λI)⁻¹ F, with λ raised until |F| falls. (The loss weights are left out:
+    one, δθ = −Aᵀ(AAᵀ + λ⟨AAᵀ⟩I)⁻¹ F, with λ raised until |F| falls. (The loss weights are left out:
     scaled by them, λ over-regularises the lightly weighted rows, measured to stall.)
     Returns the steps taken."""
     from torch.func import functional_call, jacrev
@@ -345,10 +345,10 @@ def neural_init(a, run_cfg) -> tuple[Solution, dict, list[dict]]:
     stages = tuple(a.nn_stages) if a.nn_stages else tuple(sorted({m for m in (24, 32) if m < a.n} | {a.n}))
     if stages[-1] != a.n:
         raise ValueError(f"--nn-stages must end at --n {a.n}, got {','.join(map(str, stages))}")
-    if a.nn_epochs < 0 or a.nn_lbfgs < 0:
-        raise ValueError("--nn-epochs and --nn-lbfgs must be ≥ 0")
+    if a.nn_epochs < 0 or a.nn_lbfgs < 0 or a.nn_lm < 0:
+        raise ValueError("--nn-epochs, --nn-lbfgs and --nn-lm must be ≥ 0")
     cfg = NNSolverConfig(c0=float(run_cfg.c0), stages=stages, s_max=float(run_cfg.s_max), epochs=int(a.nn_epochs),
-                         lbfgs=int(a.nn_lbfgs))
+                         lbfgs=int(a.nn_lbfgs), gauss_newton=int(a.nn_lm))
     cfg.validate()
     checkpoint = a.checkpoint or (str(Path(a.out) / "checkpoint.pt") if a.out else None)
     if checkpoint is not None:
@@ -362,7 +362,8 @@ def neural_init(a, run_cfg) -> tuple[Solution, dict, list[dict]]:
     print(f"smatrix 2prr: neural solution c2 = {run.c2:.8f}, max |F| = {run.residual:.2e} "
           f"({run.seconds:.0f} s); Newton polish follows", file=sys.stderr, flush=True)
     report = {"c2_nn": run.c2, "residual_nn": run.residual, "seconds": run.seconds, "n": cfg.stages[-1],
-              "stages": list(cfg.stages), "epochs": cfg.epochs, "lbfgs": cfg.lbfgs, "checkpoint": checkpoint,
+              "stages": list(cfg.stages), "epochs": cfg.epochs, "lbfgs": cfg.lbfgs, "lm": cfg.gauss_newton,
+              "checkpoint": checkpoint,
               "stage_history": [h for h in run.history if h.get("kind") == "stage"]}
     return run.solution, report, run.history
 

@@ -175,7 +175,7 @@ def test_cli_method_nn(tmp_path, capsys):
     assert (out / "checkpoint.pt").exists() and (out / "loss_history.png").exists()
     ref = solve(8 * math.pi, SolverConfig(n=12, s_max=1e6))
     assert abs(d["c2_finest"] - TwoPRRSystem(ref.grid).c2(ref.u)) < 1e-9
-    # resume the finished run from its checkpoint (hot start with other epochs)
+    # a finished checkpoint of the same configuration is reused (resume: no further epochs)
     code = main(["2prr", "--c0", "8pi", "--n", "12", "--ladder", "12", "--smax", "1e6", "--method", "nn",
                  "--nn-epochs", "5", "--nn-lbfgs", "0", "--init", str(out / "checkpoint.pt"), "--json"])
     assert code == 0

@@ -44,6 +44,8 @@ def add_parser(sub) -> None:
     p.add_argument("--nn-epochs", type=int, default=3000, help="--method nn: Adam epochs per stage (default 3000)")
     p.add_argument("--nn-lbfgs", type=int, default=300,
                    help="--method nn: L-BFGS iterations per stage after Adam (default 300; 0: none)")
+    p.add_argument("--nn-lm", type=int, default=0,
+                   help="--method nn: Levenberg–Marquardt steps in parameter space per stage after L-BFGS (default 0)")
     p.add_argument("--checkpoint", default=None, metavar="FILE",
                    help="--method nn: write the networks' checkpoint there (default DIR/checkpoint.pt with --out)")
     p.add_argument("--eta-out", default=None, metavar="FILE",
