@@ -126,9 +126,11 @@ def high_spin_weight(s: np.ndarray) -> np.ndarray:
 
 
 class TwoPRRLoss:
-    """The loss of P2 §3.3 in least-squares form (squares of the weighted residuals, which the
-    L-BFGS finish needs smooth), normalised per node:
-        L = λ0 ⟨(w0 r0)²⟩ + λM ⟨(wM rM)²⟩ + λJ ⟨w_J ReLU(|S_J|² − 1)⟩² + λη ⟨w0 ReLU(−η0)⟩²."""
+    """The loss of P2 §3.3 in least-squares form (squared residuals, smooth for the L-BFGS
+    finish) with P2's weights to the first power, as in P2's L1 terms, normalised per node:
+        L = λ0 ⟨w0 r0²⟩ + λM ⟨wM rM²⟩ + λJ ⟨w_J ReLU(|S_J|² − 1)⟩² + λη ⟨w0 ReLU(−η0)⟩².
+    (Squaring the weights as well, ⟨(w r)²⟩, was measured to train far worse: the Mandelstam
+    weight reaches w_max = 10⁴ near the support boundary and then dominates; docs/2prr_neural.md.)"""
 
     def __init__(self, tsys: TorchSystem, weights: LossWeights = LossWeights()):
         self.tsys, self.weights = tsys, weights
@@ -141,8 +143,8 @@ class TwoPRRLoss:
 
     def terms(self, u1: torch.Tensor, e: torch.Tensor, c0: float) -> tuple[dict[str, torch.Tensor], Residuals]:
         r = self.tsys.residuals(u1, e, c0)
-        t = {"spin0": torch.mean((self.w0 * r.spin0) ** 2),
-             "mandelstam": torch.mean((self.wM * r.mandelstam) ** 2),
+        t = {"spin0": torch.mean(self.w0 * r.spin0 ** 2),
+             "mandelstam": torch.mean(self.wM * r.mandelstam ** 2),
              "high_spin": torch.mean(self.wJ * torch.relu(r.high_spin)) ** 2,
              "eta": torch.mean(self.w0 * torch.relu(-r.eta0)) ** 2}
         return t, r
