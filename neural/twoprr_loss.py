@@ -102,6 +102,7 @@ class LossWeights:
     high_spin: float = 1.0
     eta: float = 1.0
     w_max: float = 1e4             # regulator of the Mandelstam weight (P2: w_max)
+    p2_weights: bool = False       # P2's w0, w_M inside the spin-0 and Mandelstam terms (default: 1, measured better)
 
 
 def spin0_weight(s: np.ndarray) -> np.ndarray:
@@ -139,12 +140,14 @@ class TwoPRRLoss:
         nodes = tsys.system.grid.nodes
         self.w0 = _t(spin0_weight(s))
         self.wM = _t(mandelstam_weight(nodes[P[:, 0]], nodes[P[:, 1]], weights.w_max))
+        self.w0_fit = self.w0 if weights.p2_weights else torch.ones_like(self.w0)
+        self.wM_fit = self.wM if weights.p2_weights else torch.ones_like(self.wM)
         self.wJ = _t(high_spin_weight(s[s > 16.0]))
 
     def terms(self, u1: torch.Tensor, e: torch.Tensor, c0: float) -> tuple[dict[str, torch.Tensor], Residuals]:
         r = self.tsys.residuals(u1, e, c0)
-        t = {"spin0": torch.mean(self.w0 * r.spin0 ** 2),
-             "mandelstam": torch.mean(self.wM * r.mandelstam ** 2),
+        t = {"spin0": torch.mean(self.w0_fit * r.spin0 ** 2),
+             "mandelstam": torch.mean(self.wM_fit * r.mandelstam ** 2),
              "high_spin": torch.mean(self.wJ * torch.relu(r.high_spin)) ** 2,
              "eta": torch.mean(self.w0 * torch.relu(-r.eta0)) ** 2}
         return t, r

@@ -33,8 +33,8 @@ class NNSolverConfig:
     c0: float
     stages: tuple[int, ...] = (24, 32, 48)    # grid sizes n, sparse → dense
     s_max: float = 1e8
-    epochs: int = 3000                        # Adam epochs per stage
-    lbfgs: int = 300                          # L-BFGS iterations per stage (0: none)
+    epochs: int = 800                         # Adam epochs per stage
+    lbfgs: int = 800                          # L-BFGS iterations per stage (0: none)
     gauss_newton: int = 0                     # Levenberg–Marquardt steps in parameter space per stage
     schedule: Schedule = field(default_factory=Schedule)
     net: NetConfig = field(default_factory=NetConfig)
@@ -348,7 +348,8 @@ def neural_init(a, run_cfg) -> tuple[Solution, dict, list[dict]]:
     if a.nn_epochs < 0 or a.nn_lbfgs < 0 or a.nn_lm < 0:
         raise ValueError("--nn-epochs, --nn-lbfgs and --nn-lm must be ≥ 0")
     cfg = NNSolverConfig(c0=float(run_cfg.c0), stages=stages, s_max=float(run_cfg.s_max), epochs=int(a.nn_epochs),
-                         lbfgs=int(a.nn_lbfgs), gauss_newton=int(a.nn_lm))
+                         lbfgs=int(a.nn_lbfgs), gauss_newton=int(a.nn_lm),
+                         schedule=Schedule(period=max(int(a.nn_epochs), 1)))     # one cosine cycle per stage
     cfg.validate()
     checkpoint = a.checkpoint or (str(Path(a.out) / "checkpoint.pt") if a.out else None)
     if checkpoint is not None:

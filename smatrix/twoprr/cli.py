@@ -41,9 +41,9 @@ def add_parser(sub) -> None:
                    help="hot start from a saved solution (.npz); with --method nn also a neural checkpoint (.pt)")
     p.add_argument("--nn-stages", type=_ints, default=None,
                    help="--method nn: grid sizes of the training stages, ending at --n (default 24,32,N)")
-    p.add_argument("--nn-epochs", type=int, default=3000, help="--method nn: Adam epochs per stage (default 3000)")
-    p.add_argument("--nn-lbfgs", type=int, default=300,
-                   help="--method nn: L-BFGS iterations per stage after Adam (default 300; 0: none)")
+    p.add_argument("--nn-epochs", type=int, default=800, help="--method nn: Adam epochs per stage (default 800)")
+    p.add_argument("--nn-lbfgs", type=int, default=800,
+                   help="--method nn: L-BFGS iterations per stage after Adam (default 800; 0: none)")
     p.add_argument("--nn-lm", type=int, default=0,
                    help="--method nn: Levenberg–Marquardt steps in parameter space per stage after L-BFGS (default 0)")
     p.add_argument("--checkpoint", default=None, metavar="FILE",
