@@ -34,7 +34,7 @@ class NNSolverConfig:
     stages: tuple[int, ...] = (24, 32, 48)    # grid sizes n, sparse → dense
     s_max: float = 1e8
     epochs: int = 800                         # Adam epochs per stage
-    lbfgs: int = 800                          # L-BFGS iterations per stage (0: none)
+    lbfgs: int = 2000                         # L-BFGS iterations per stage (0: none)
     gauss_newton: int = 0                     # Levenberg–Marquardt steps in parameter space per stage
     schedule: Schedule = field(default_factory=Schedule)
     net: NetConfig = field(default_factory=NetConfig)

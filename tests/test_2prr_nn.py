@@ -191,7 +191,7 @@ def test_nn_from_scratch_matches_the_classical_c2(c0_over_pi):
     c0 = c0_over_pi * math.pi
     system = TwoPRRSystem(NodeGrid(24, 1e8))
     ref = solve(c0, SolverConfig(n=24, s_max=1e8), system=system)
-    run = train_nn(NNSolverConfig(c0=c0, stages=(24,), epochs=800, lbfgs=800, schedule=Schedule(period=800)),
+    run = train_nn(NNSolverConfig(c0=c0, stages=(24,), epochs=800, lbfgs=2000, schedule=Schedule(period=800)),
                    systems={24: system})
     c2_ref = system.c2(ref.u)
     assert abs(run.c2 - c2_ref) < 1e-3

@@ -42,8 +42,8 @@ def add_parser(sub) -> None:
     p.add_argument("--nn-stages", type=_ints, default=None,
                    help="--method nn: grid sizes of the training stages, ending at --n (default 24,32,N)")
     p.add_argument("--nn-epochs", type=int, default=800, help="--method nn: Adam epochs per stage (default 800)")
-    p.add_argument("--nn-lbfgs", type=int, default=800,
-                   help="--method nn: L-BFGS iterations per stage after Adam (default 800; 0: none)")
+    p.add_argument("--nn-lbfgs", type=int, default=2000,
+                   help="--method nn: L-BFGS iterations per stage after Adam (default 2000; 0: none)")
     p.add_argument("--nn-lm", type=int, default=0,
                    help="--method nn: Levenberg–Marquardt steps in parameter space per stage after L-BFGS (default 0)")
     p.add_argument("--checkpoint", default=None, metavar="FILE",
