@@ -322,8 +322,12 @@ def loss_history_figure(history: list[dict]):
         last_stage = h["stage"]
         x.append(offset + h["epoch"])
     x = np.asarray(x, dtype=float)
-    for key in ("loss", "spin0", "mandelstam", "high_spin"):
-        ax.semilogy(x, [max(h[key], 1e-300) for h in rows], label=key)
+    for key in ("loss", "spin0", "mandelstam", "high_spin", "eta"):
+        y = np.array([h[key] for h in rows], dtype=float)
+        if np.any(y > 0):                                   # terms that are exactly 0 (satisfied) are not drawn
+            ax.semilogy(x, np.where(y > 0, y, np.nan), ".-", label=key)
+    for h in [h for h in history if h.get("kind") == "stage"]:
+        bx.annotate(f"n={h['n']}", (x[[r["stage"] for r in rows].index(h["stage"])], h["max_residual"]), fontsize=7)
     bx.semilogy(x, [h["max_residual"] for h in rows], "k.-", label="max |F| (grid)")
     for a in (ax, bx):
         a.set_xlabel("epoch (stages concatenated)")
