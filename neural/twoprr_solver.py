@@ -139,7 +139,7 @@ def train_nn(cfg: NNSolverConfig, init: Solution | str | Path | None = None, che
             resumed = ck
             start_stage, start_epoch = int(ck.info.get("stage", 0)), int(ck.info.get("epoch", 0))
             history = list(ck.info.get("history", []))
-        else:
+        if not same or start_stage >= len(cfg.stages):   # hot start, or a finished run: weights only
             ck.load_modules(modules)
     stopped, system = False, None
     for si, n in enumerate(cfg.stages):
@@ -176,7 +176,9 @@ def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, s
     inp = _forward(nets, system)
     opt, sched = cfg.schedule.build(nets.parameters())
     best = BestState()
-    if resumed is not None:
+    if resumed is not None and start_epoch == 0:     # a stage boundary: weights, then a fresh optimiser
+        resumed.load_modules(modules)
+    elif resumed is not None:
         resumed.resume(modules, opt, sched, best)
     bar = Progress(f"nn-2prr n={system.grid.n}", cfg.epochs, progress)
     stage_t0 = time.perf_counter()

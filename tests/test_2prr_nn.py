@@ -178,9 +178,9 @@ def test_cli_method_nn(tmp_path, capsys):
     assert abs(d["c2_finest"] - TwoPRRSystem(ref.grid).c2(ref.u)) < 1e-9
     # a finished checkpoint of the same configuration is reused (resume: no further epochs)
     code = main(["2prr", "--c0", "8pi", "--n", "12", "--ladder", "12", "--smax", "1e6", "--method", "nn",
-                 "--nn-epochs", "5", "--nn-lbfgs", "0", "--init", str(out / "checkpoint.pt"), "--json"])
-    assert code == 0
-    capsys.readouterr()
+                 "--nn-epochs", "10", "--nn-lbfgs", "5", "--init", str(out / "checkpoint.pt"), "--json"])
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0 and again["nn"]["c2_nn"] == nn["c2_nn"] and again["nn"]["residual_nn"] == nn["residual_nn"]
     assert main(["2prr", "--c0", "8pi", "--n", "12", "--method", "nn", "--nn-stages", "12,16"]) == 2
 
 
