@@ -106,6 +106,7 @@ def run(a) -> int:
     if nn_report is not None:
         res.method = "2prr-nn"
         res.extra["nn"] = nn_report
+        res.seconds += nn_report["seconds"]          # the whole amplitude: training + polish
     d = res.to_dict()
     if run_.amplitude is None:
         _print(d, a.json)
