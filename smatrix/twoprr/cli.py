@@ -35,8 +35,19 @@ def add_parser(sub) -> None:
     p.add_argument("--smax", type=_number, default=1e8, help="cutoff s_max of the grid (default 1e8)")
     p.add_argument("--ladder", type=_ints, default=None,
                    help="resolutions for the Richardson estimate of c2, ending at N (default ⅔N, ⅚N, N)")
-    p.add_argument("--method", default="newton", choices=["newton"], help="solver (classical Newton)")
-    p.add_argument("--init", default=None, metavar="FILE", help="hot start from a saved solution (.npz)")
+    p.add_argument("--method", default="newton", choices=["newton", "nn"],
+                   help="solver: classical Newton (default) or the neural solver of P2 §3, polished by Newton")
+    p.add_argument("--init", default=None, metavar="FILE",
+                   help="hot start from a saved solution (.npz); with --method nn also a neural checkpoint (.pt)")
+    p.add_argument("--nn-stages", type=_ints, default=None,
+                   help="--method nn: grid sizes of the training stages, ending at --n (default 24,32,N)")
+    p.add_argument("--nn-epochs", type=int, default=800, help="--method nn: Adam epochs per stage (default 800)")
+    p.add_argument("--nn-lbfgs", type=int, default=2000,
+                   help="--method nn: L-BFGS iterations per stage after Adam (default 2000; 0: none)")
+    p.add_argument("--nn-lm", type=int, default=0,
+                   help="--method nn: Levenberg–Marquardt steps in parameter space per stage after L-BFGS (default 0)")
+    p.add_argument("--checkpoint", default=None, metavar="FILE",
+                   help="--method nn: write the networks' checkpoint there (default DIR/checkpoint.pt with --out)")
     p.add_argument("--eta-out", default=None, metavar="FILE",
                    help="write η_J(s), J ≤ 10, in the inelasticity schema (docs/inelasticity.md)")
     p.add_argument("--out", default=None, metavar="DIR",
@@ -94,11 +105,21 @@ def run(a) -> int:
     if a.screen_jmax is None and (a.screen_norm != "xy" or a.screen_lambda != 0):
         raise ValueError("--screen-norm and --screen-lambda need --screen-jmax")
     if a.screen_jmax is not None:
+        if a.method == "nn":
+            raise ValueError("--screen-jmax runs with the classical solver (--method newton)")
         from .screen_cli import run_screen
         return run_screen(a, tuple(ladder))
-    init = Solution.load(a.init) if a.init else None
+    if a.method == "nn":
+        from neural.twoprr_solver import neural_init
+        init, nn_report, nn_history = neural_init(a, cfg)
+    else:
+        init, nn_report, nn_history = (Solution.load(a.init) if a.init else None), None, None
     run_ = run_2prr(cfg, init=init, progress=True)
     res = run_.result
+    if nn_report is not None:
+        res.method = "2prr-nn"
+        res.extra["nn"] = nn_report
+        res.seconds += nn_report["seconds"]          # the whole amplitude: training + polish
     d = res.to_dict()
     if run_.amplitude is None:
         _print(d, a.json)
@@ -121,6 +142,9 @@ def run(a) -> int:
             for name, fig in FIGURES.items():
                 f = fig(run_.amplitude, res.extra["regge"]) if name == "regge.png" else fig(run_.amplitude)
                 f.savefig(out / name, dpi=110)
+            if nn_history is not None:
+                from neural.twoprr_solver import loss_history_figure
+                loss_history_figure(nn_history).savefig(out / "loss_history.png", dpi=110)
     _print(d, a.json)
     if not res.certified:
         print(f"warning: the 2PRR amplitude at c0/π = {a.c0 / math.pi:.4g} is not certified ({res.message})",
@@ -132,7 +156,7 @@ def _print(d: dict, as_json: bool) -> None:
     if as_json:
         slim = {k: v for k, v in d.items() if k != "extra"}
         extra = d.get("extra") or {}
-        for key in ("c2_error", "eta_peak", "c2_finest", "residual", "c3", "eta0_peak_s"):
+        for key in ("c2_error", "eta_peak", "c2_finest", "residual", "c3", "eta0_peak_s", "nn"):
             slim[key] = extra.get(key)
         if extra.get("regge"):
             slim["regge"] = {k: extra["regge"].get(k) for k in ("T_inf", "k", "gamma", "re_f0_positive",
@@ -158,5 +182,10 @@ def _print(d: dict, as_json: bool) -> None:
     if r.get("T_inf") is not None:
         print(f"  Regge       : |T(s,−1)| → T∞ = {r['T_inf']:.3g} (γ = {r['gamma']:.2g}); Re f0 > 0: "
               f"{r['re_f0_positive']}, decaying: {r['re_f0_decaying']}")
+    nn = extra.get("nn")
+    if nn:
+        print(f"  neural      : before polish c2 = {nn['c2_nn']:.8f}, max |F| = {nn['residual_nn']:.1e} "
+              f"(n = {nn['n']}, {nn['seconds']:.0f} s); polished c2 = {extra.get('c2_finest'):.8f}, "
+              f"max |F| = {extra.get('residual'):.1e}")
     print(f"  certified   : {d['certified']}")
     print(f"  seconds     : {d['seconds']:.1f}")
