@@ -75,8 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="η_J(s) profile (JSON/NPZ, docs/inelasticity.md): impose |S_J|² ≤ 1 − η_J")
     pr.add_argument("--jmin", type=int, default=None,
                     help="full: η_J imposed for J ≤ JMIN (default: every spin in the file)")
-    pr.add_argument("--eta-extend", default="error", choices=["error", "zero", "hold"],
-                    help="η outside the file's s range: error (default), zero, or hold the end value")
+    pr.add_argument("--eta-extend", default="auto", choices=["auto", "error", "zero", "hold"],
+                    help="η outside the file's s range: auto (default: zero if η ≤ 1e-3 at both ends, else "
+                         "error), error, zero, or hold the end value")
     pr.add_argument("--svd-cutoff", type=float, default=None,
                     help="full: keep directions above this relative singular value (default: the ladder "
                          "1e-8, 1e-7 until the amplitude is certified)")
@@ -155,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from crosscheck.cli import add_parsers as add_almond_parsers
     add_almond_parsers(sub)  # almond, crosscheck
+
+    from crosscheck.inject_cli import add_parser as add_inject_parser
+    add_inject_parser(sub)  # inject
     return p
 
 
@@ -386,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
         if a.command == "2prr":
             from .twoprr.cli import run as run_2prr_command
             return run_2prr_command(a)
+        if a.command == "inject":
+            from crosscheck.inject_cli import run as run_inject
+            return run_inject(a)
         if a.command in ("almond", "crosscheck"):
             from crosscheck.cli import run_command
             return run_command(a)
