@@ -202,8 +202,8 @@ def compare_amplitudes(amplitudes: dict, twoprr, spins=(0, 2, 4)) -> dict:
     ref_T = np.asarray(twoprr.T(s, np.zeros_like(s)))
     out = {"s": s.tolist(), "spins": list(spins), "twoprr": {"c0": twoprr.c0, "c2": twoprr.c2,
            "T_forward": _cplx(ref_T), "S": {str(J): _cplx(v) for J, v in ref_S.items()}}, "sdp": []}
+    rho = phase_space(s)
     for (nmax, jmin), amp in sorted(amplitudes.items()):
-        rho = phase_space(s)
         f = amp.partial_waves(s, spins)
         S = {J: 1 + 1j * rho * f[k] for k, J in enumerate(spins)}
         T = amp.T(s, np.zeros_like(s))
