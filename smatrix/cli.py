@@ -96,8 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="η_J(s) profile (JSON/NPZ, docs/inelasticity.md): impose |S_J|² ≤ 1 − η_J")
     pr.add_argument("--jmin", type=int, default=None,
                     help="full: η_J imposed for J ≤ JMIN (default: every spin in the file)")
-    pr.add_argument("--eta-extend", default="error", choices=["error", "zero", "hold"],
-                    help="η outside the file's s range: error (default), zero, or hold the end value")
+    pr.add_argument("--eta-extend", default="auto", choices=["auto", "error", "zero", "hold"],
+                    help="η outside the file's s range: auto (default: zero if η ≤ 1e-3 at both ends, else "
+                         "error), error, zero, or hold the end value")
     pr.add_argument("--svd-cutoff", type=float, default=None,
                     help="full: keep directions above this relative singular value (default: the ladder "
                          "1e-8, 1e-7 until the amplitude is certified)")
@@ -208,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     for computing in (pr, du, nn, bl, np_):
         add_out_option(computing)
     add_saved_parsers(sub)   # show, plot, table
+
+    from crosscheck.inject_cli import add_parser as add_inject_parser
+    add_inject_parser(sub)  # inject
     return p
 
 
@@ -515,6 +519,9 @@ def _dispatch(a) -> int:
     if a.command == "qotam":
         from .qotam_cli import run as run_qotam
         return run_qotam(a)
+    if a.command == "inject":
+        from crosscheck.inject_cli import run as run_inject
+        return run_inject(a)
     if a.command in ("almond", "crosscheck"):
         from crosscheck.cli import run_command
         return run_command(a)

@@ -6,7 +6,9 @@ File schema (documented in docs/inelasticity.md):
   "meta": {...}}; every η_J list has one value per s.
 - NPZ: array `s` and one array `eta_J<J>` per spin (e.g. `eta_J0`, `eta_J2`), optional `meta` (JSON text).
 Between the points η is interpolated linearly in log(s − 4). Outside [s_1, s_N] the profile is
-not defined unless `extend` says how: "zero" (η = 0) or "hold" (the end value).
+not defined unless `extend` says how: "zero" (η = 0), "hold" (the end value), or "auto": zero when
+η_J ≤ DECAYED (1e-3, the certificates' η tolerance) at both ends for every spin — the profile has
+decayed, as η_J → 0 for s → ∞ and vanishes below s = 16 — and an error otherwise.
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ import numpy as np
 from .errors import BadInput
 
 SCHEMA = "smatrix-inelasticity/1"
-EXTEND = ("error", "zero", "hold")
+EXTEND = ("error", "zero", "hold", "auto")
+DECAYED = 1e-3   # "auto" extends with η = 0 only if every η_J is below this at both ends
 
 
 @dataclass
@@ -58,6 +61,9 @@ class InelasticityProfile:
                 raise BadInput(f"inelasticity profile: η_{J}(s = {self.s[k]:.6g}) = {v[k]:.6g} is outside [0, 1]")
             clean[J] = v
         self.eta = dict(sorted(clean.items()))
+        if self.extend == "auto":
+            decayed = all(v[0] <= DECAYED and v[-1] <= DECAYED for v in clean.values())
+            self.extend = "zero" if decayed else "error"
 
     @property
     def spins(self) -> list[int]:
