@@ -12,6 +12,7 @@ from .numbers import parse_number
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_FAILED = 4
+EXIT_UNCERTIFIED = 5   # --strict: a value was produced but its certificate did not pass
 
 
 class CliError(Exception):
@@ -48,6 +49,25 @@ def _bound_parser(sub, name: str, help_text: str, objectives: str) -> argparse.A
     return p
 
 
+def _add_strict(*parsers) -> None:
+    for p in parsers:
+        p.add_argument("--strict", action="store_true",
+                       help=f"exit {EXIT_UNCERTIFIED} when the result is not certified (default: exit 0 with a warning)")
+
+
+def _uncertified_exit(res, strict: bool) -> int:
+    """One line on stderr for a value that is not certified; EXIT_UNCERTIFIED under --strict."""
+    if res.value is None or res.certified:
+        return 0
+    cert = res.certificate or {}
+    worst = cert.get("max_unitarity_violation")
+    why = (f"max |S|²−1 = {worst:.2e} > {cert.get('tolerance')}" if isinstance(worst, float)
+           else f"status {res.status}")
+    print(f"warning: {res.method} value {res.value:.10g} is NOT certified ({why}); "
+          f"--strict makes this exit {EXIT_UNCERTIFIED}", file=sys.stderr)
+    return EXIT_UNCERTIFIED if strict else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="smatrix", description="S-matrix bootstrap of identical massive scalars in 4d")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, required=True)
@@ -82,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "1e-8, 1e-7 until the amplitude is certified)")
     pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs", "sdpb"],
                     help="sdpb: matrix entries rebuilt in 60 digits, run by the installed sdpb (wavelet)")
+    pr.add_argument("--rounds", type=int, default=8,
+                    help="adaptive refinement: up to this many re-solves with the points where the certificate "
+                         "found unitarity violated imposed too (default 8, 0 = a single solve)")
     pr.add_argument("--json", action="store_true")
 
     du = _bound_parser(sub, "dual", "rigorous dual bound of the zero-ddisc model (Chebyshev dual SDP)",
@@ -150,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", required=True, help="directory for problem.xml / problem.json / chart.json")
     ex.add_argument("--json", action="store_true")
 
+    _add_strict(pr, du, nn, bl, np_)
     from crosscheck.cli import add_parsers as add_almond_parsers
     add_almond_parsers(sub)  # almond, crosscheck
     return p
@@ -167,7 +191,10 @@ def _run_primal(a) -> dict:
         return _run_primal_full(a)
     if a.svd_cutoff is not None or a.jmin is not None or a.jmax != 16:
         raise CliError("--svd-cutoff, --jmin and --jmax apply to --model full")
-    eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend}  # |S0|² ≤ 1 − η0 (sdp.inelastic)
+    if a.rounds < 0:
+        raise CliError(f"--rounds must be ≥ 0, got {a.rounds}")
+    eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend,  # |S0|² ≤ 1 − η0 (sdp.inelastic)
+            "rounds": a.rounds}
     if a.method == "wavelet":
         from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
         nmax = 12 if a.nmax is None else a.nmax
@@ -354,18 +381,18 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"infeasible: {res.message or 'no amplitude satisfies unitarity with these constraints'}",
                       file=sys.stderr)
                 return EXIT_INFEASIBLE
-            return 0 if res.value is not None else EXIT_FAILED
+            return _uncertified_exit(res, a.strict) if res.value is not None else EXIT_FAILED
         if a.command in ("dual", "nn-dual"):
             res = _run_dual(a) if a.command == "dual" else _run_nn_dual(a)
             _print_result(res, a.json)
             if res.status == "infeasible":
                 print(f"infeasible: {res.message}", file=sys.stderr)
                 return EXIT_INFEASIBLE
-            return 0 if res.value is not None else EXIT_FAILED
+            return _uncertified_exit(res, a.strict) if res.value is not None else EXIT_FAILED
         if a.command == "baseline":
             res = _run_baseline(a)
             _print_result(res, a.json)
-            return 0 if res.status == "converged" else EXIT_FAILED
+            return _uncertified_exit(res, a.strict) if res.status == "converged" else EXIT_FAILED
         if a.command == "nn-primal":
             res = _run_nn_primal(a)
             _print_result(res, a.json)
@@ -377,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             if res.status in ("failed", "off-target"):
                 print(f"{res.status}: {res.message}", file=sys.stderr)
                 return EXIT_FAILED
-            return 0
+            return _uncertified_exit(res, a.strict)
         if a.command == "sdpb":
             return _run_sdpb_export(a)
         if a.command in ("almond", "crosscheck"):
