@@ -41,6 +41,8 @@ def add_parsers(sub) -> None:
         p.add_argument("--range", type=_range, default=None, metavar="FROM,TO",
                        help="slices at these fractions of the maximal c0 (default 0.02,0.95)")
         p.add_argument("--executor", default="local", help="local | local:N | dask://HOST:PORT")
+        p.add_argument("--threads", type=int, default=None,
+                       help="BLAS/OpenMP/torch threads per local worker (default: cores // workers)")
         p.add_argument("--store", default=None, help="SQLite results store (default OUT/results.sqlite)")
         p.add_argument("--out", default=out, help=f"output directory (default {out})")
         p.add_argument("--set", action="append", default=None, metavar="METHOD.KEY=VALUE",
@@ -68,7 +70,7 @@ def run_command(a) -> int:
     cfg.validate()
     out = Path(a.out)
     progress = sys.stderr.isatty() if a.progress is None else a.progress
-    with ResultStore(a.store or out / "results.sqlite") as store, make_executor(a.executor) as executor:
+    with ResultStore(a.store or out / "results.sqlite") as store, make_executor(a.executor, a.threads) as executor:
         if not a.json:
             print(f"{a.command}: {', '.join(settings)} on {cfg.slices} slices, executor {executor.name}, "
                   f"store {store.path}", flush=True)

@@ -53,6 +53,8 @@ def _add_strict(*parsers) -> None:
     for p in parsers:
         p.add_argument("--strict", action="store_true",
                        help=f"exit {EXIT_UNCERTIFIED} when the result is not certified (default: exit 0 with a warning)")
+        p.add_argument("--threads", type=int, default=None,
+                       help="BLAS/OpenMP/torch threads (default: the free cores, or OMP_NUM_THREADS if set)")
 
 
 def _uncertified_exit(res, strict: bool) -> int:
@@ -75,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("primal", help="primal bound (achieved amplitude): zero-ddisc or full model")
     pr.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc", "full"],
                     help="full: ρ-wavelet double products with spins (P2 App. B); wavelet method only")
-    pr.add_argument("--method", default="wavelet", choices=["wavelet", "grid"])
+    pr.add_argument("--method", default=None, choices=["wavelet", "grid"],
+                    help="default: wavelet for the c2 objectives, grid for max-c0 (the float64 wavelet stalls "
+                         "5.3e-4 below the tip; the spline grid reaches it, docs/convergence.md)")
     pr.add_argument("--objective", default="max-c0", help="max-c0 | min-c2 | max-c2")
     pr.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
     pr.add_argument("--nmax", type=int, default=None, help="wavelet centres Σ(Nmax) (wavelet; default 12)")
@@ -85,11 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="wavelet: do not impose T(∞) = 0 (shows the UV–IR subtlety of P1 §4.3)")
     pr.add_argument("--no-threshold-term", action="store_true",
                     help="wavelet: drop the 1/sqrt(4−s) threshold term (only regular thresholds)")
-    pr.add_argument("--elements", default="linear", choices=["linear", "spline"],
-                    help="grid: piecewise-linear (default) or natural cubic-spline h = 1 − Re S0")
-    pr.add_argument("--refine", type=int, default=1,
-                    help="grid: split the segments between s = 5.6 and 10⁴ into this many (converged max c0: "
-                         "--elements spline --refine 16, ~2200 nodes, minutes)")
+    pr.add_argument("--elements", default="spline", choices=["linear", "spline"],
+                    help="grid: natural cubic-spline (default) or piecewise-linear h = 1 − Re S0")
+    pr.add_argument("--refine", type=int, default=2,
+                    help="grid: split the segments between s = 5.6 and 10⁴ into this many (default 2; "
+                         "--refine 16: ~2200 nodes, minutes)")
     pr.add_argument("--jmax", type=int, default=16, help="full: unitarity imposed for even J ≤ JMAX (default 16)")
     pr.add_argument("--inelasticity", default=None, metavar="FILE",
                     help="η_J(s) profile (JSON/NPZ, docs/inelasticity.md): impose |S_J|² ≤ 1 − η_J")
@@ -145,9 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "Newton-polished and certified (P1 §5.1)")
     np_.add_argument("--c0", type=_number, required=True, help="e.g. 28pi")
     np_.add_argument("--c2", type=_number, required=True, help="target c2")
-    np_.add_argument("--ansatz", default="regular", choices=["regular", "singular"],
+    np_.add_argument("--ansatz", default="auto", choices=["auto", "regular", "singular"],
                      help="threshold behaviour (57a/b): regular S0(4) = 1 (lower boundary), singular "
-                          "S0(4) = −1 (the interior family)")
+                          "S0(4) = −1 (the interior family); auto (default): regular when the target lies within "
+                          "1e-4 of the dual lower bound, singular inside, and the other one if the first misses")
     np_.add_argument("--inelastic", action="store_true",
                      help="|S0| = 1 below s = 16 and above --inelastic-max, |S0| ≤ 1 in between (eqs. 70–71)")
     np_.add_argument("--inelastic-max", type=_number, default=1e3, help="top of the inelastic window (default 1e3)")
@@ -195,7 +200,11 @@ def _run_primal(a) -> dict:
         raise CliError(f"--rounds must be ≥ 0, got {a.rounds}")
     eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend,  # |S0|² ≤ 1 − η0 (sdp.inelastic)
             "rounds": a.rounds}
-    if a.method == "wavelet":
+    wavelet_only = (a.nmax, a.grid, a.no_uv_condition, a.no_threshold_term, a.solver) != (None, None, False, False,
+                                                                                         "clarabel")
+    routed = a.method is None and a.objective == "max-c0" and not wavelet_only
+    method = "grid" if routed else (a.method or "wavelet")
+    if method == "wavelet":
         from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
         nmax = 12 if a.nmax is None else a.nmax
         grid = 300 if a.grid is None else a.grid
@@ -209,7 +218,12 @@ def _run_primal(a) -> dict:
         if a.solver == "sdpb":
             from sdp.zero_ddisc_wavelet import solve_wavelet_sdpb
             return solve_wavelet_sdpb(a.objective, a.c0, cfg)
-        return solve_wavelet(a.objective, a.c0, cfg)
+        res = solve_wavelet(a.objective, a.c0, cfg)
+        if a.objective == "max-c0" and res.value is not None:
+            res.message = ("the float64 wavelet max c0 stalls ~5.3e-4 below the dual bound (rank truncation, "
+                           "docs/convergence.md); the default route --method grid reaches 6e-5") + \
+                (f"; {res.message}" if res.message else "")
+        return res
     from sdp.zero_ddisc_grid import GridConfig, solve_grid
     if a.solver == "sdpb":
         raise CliError("--solver sdpb is available for --method wavelet only (so far)")
@@ -220,13 +234,18 @@ def _run_primal(a) -> dict:
         raise CliError(f"--grid too small: {nodes} spectral nodes (need ≥ 8)")
     if a.refine < 1:
         raise CliError(f"--refine must be ≥ 1, got {a.refine}")
-    return solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, spline=a.elements == "spline",
-                                                    refine=a.refine, solver=a.solver, **eta0))
+    res = solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, spline=a.elements == "spline",
+                                                   refine=a.refine, solver=a.solver, **eta0))
+    if routed:
+        res.config["route"] = "grid"
+        res.message = ("max c0 by the spline grid (the default route: the float64 wavelet stalls 5.3e-4 below "
+                       "the tip)") + (f"; {res.message}" if res.message else "")
+    return res
 
 
 def _run_primal_full(a):
     from sdp.full_wavelet import FullConfig, solve_full
-    if a.method != "wavelet":
+    if a.method not in (None, "wavelet"):
         raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")
     jmin = a.jmin
     if a.inelasticity is not None and jmin is None:
@@ -264,13 +283,29 @@ def _run_nn_primal(a):
     if not a.inelastic_max > 16:
         raise CliError(f"--inelastic-max must lie above s = 16, got {a.inelastic_max}")
     dual = None
-    if a.compare_dual:
+    if a.compare_dual or a.ansatz == "auto":
         from sdp.zero_ddisc_dual import solve_dual
         dual = tuple(solve_dual(obj, a.c0).value for obj in ("min-c2", "max-c2"))
-    cfg = NNPrimalConfig(ansatz=a.ansatz, inelastic=a.inelastic, s_inelastic_max=a.inelastic_max, epochs=a.epochs,
-                         lr=a.lr, gamma=a.gamma, seed=a.seed, polish=not a.no_polish)
-    return train_primal(a.c0, a.c2, cfg, init=a.init, checkpoint=a.checkpoint, eta_out=a.eta_out,
-                        progress=not a.json, dual_bounds=dual)
+    order = [a.ansatz] if a.ansatz != "auto" else _ansatz_order(a.c2, dual[0])
+    for k, ansatz in enumerate(order):
+        cfg = NNPrimalConfig(ansatz=ansatz, inelastic=a.inelastic, s_inelastic_max=a.inelastic_max, epochs=a.epochs,
+                             lr=a.lr, gamma=a.gamma, seed=a.seed, polish=not a.no_polish)
+        res = train_primal(a.c0, a.c2, cfg, init=a.init, checkpoint=a.checkpoint, eta_out=a.eta_out,
+                           progress=not a.json, dual_bounds=dual if a.compare_dual else None)
+        if a.ansatz == "auto":
+            res.certificate = {**(res.certificate or {}), "ansatz_tried": order[:k + 1]}
+        if res.status not in ("off-target", "outside", "failed"):
+            break
+    return res
+
+
+LOWER_BOUNDARY_BAND = 1e-4   # relative: a target this close to the dual min c2 is on the lower boundary
+
+
+def _ansatz_order(c2: float, dual_min_c2: float) -> list[str]:
+    """Regular first on the lower boundary (an isolated family there), singular first inside."""
+    on_lower = c2 - dual_min_c2 <= LOWER_BOUNDARY_BAND * max(abs(dual_min_c2), 1e-12)
+    return ["regular", "singular"] if on_lower else ["singular", "regular"]
 
 
 def _print_nn_primal(res) -> None:
@@ -364,6 +399,10 @@ def _print_result(res, as_json: bool) -> None:
         print(f"  certified   : {res.certified}  (max |{wave}|²−1{'+η' if res.config.get('inelasticity') else ''} = "
               f"{cert.get('max_unitarity_violation', float('nan')):.2e} on {cert.get('check_points')} points, "
               f"tolerance {cert.get('tolerance')})")
+        ref = cert.get("refinement")
+        if ref:
+            print(f"  refinement  : {len(ref['rounds'])} solve(s), +{ref['points_added']} imposed points "
+                  f"(smatrix.refine; confirmed on {ref['budget']['confirm']}× the imposed points)")
         if res.model == "full":
             print(f"  ansatz      : Nmax {res.config['nmax']}: {cert.get('ansatz_size')} terms "
                   f"({cert.get('wavelets')} wavelets, {cert.get('pairs')} pairs), rank kept {cert.get('rank_kept')}, "
@@ -374,6 +413,11 @@ def _print_result(res, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         a = build_parser().parse_args(argv)
+        if getattr(a, "threads", None) is not None and a.threads < 1:
+            raise CliError(f"--threads must be ≥ 1, got {a.threads}")
+        if a.command not in ("almond", "crosscheck"):   # before numpy/torch load (smatrix.threads)
+            from .threads import apply_threads, choose_threads
+            apply_threads(choose_threads(getattr(a, "threads", None)))
         if a.command == "primal":
             res = _run_primal(a)
             _print_result(res, a.json)
