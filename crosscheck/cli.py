@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .methods import DEFAULT_METHODS
 
-QUICK_SLICES = 3
+QUICK_SLICES = 10
 EXIT_DISAGREE = 1
 EXIT_FAILED = 4
 
@@ -32,7 +32,7 @@ def add_parsers(sub) -> None:
     al = sub.add_parser("almond", help="the (c0, c2) almond by several methods: store, report, figures")
     cc = sub.add_parser("crosscheck", help="the README's main job: almond by all methods + agreement verdict "
                                            "(--quick: a few slices, cheap settings, minutes on 2 cores)")
-    cc.add_argument("--quick", action="store_true", help=f"{QUICK_SLICES} slices, cheap neural settings")
+    cc.add_argument("--quick", action="store_true", help=f"{QUICK_SLICES} slices, cheap neural settings (hot-started slice to slice)")
     for p, out in ((al, "almond-results"), (cc, "crosscheck-results")):
         p.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc"])
         p.add_argument("--methods", default=",".join(DEFAULT_METHODS),
@@ -101,7 +101,9 @@ def json_summary(almond: dict, files: dict[str, str]) -> dict:
                                        "c2": (r.get("result") or {}).get("c2"), "certified": r.get("certified"),
                                        "gap": r.get("gap"), "status": r["status"], "reason": r.get("reason")}
                                       for r in pts]}
-    return {"agreement": almond["agreement"], "model": almond["model"], "c0max_reference": almond["c0max_reference"],
+    primal = [c for c in almond["checks"] if c["check"] == "primal certified"]
+    return {"agreement": almond["agreement"], "primal_certified": sum(c["ok"] for c in primal),
+            "primal_points": len(primal), "model": almond["model"], "c0max_reference": almond["c0max_reference"],
             "c0max_over_pi": almond["c0max_reference"] / math.pi, "slices": almond["slices"], "methods": methods,
             "failed_checks": [c for c in almond["checks"] if c["counts"] and not c["ok"]],
             "computed": almond["computed"], "reused": almond["reused"], "failed": almond["failed"],

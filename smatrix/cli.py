@@ -192,12 +192,12 @@ def _run_primal(a) -> dict:
         raise CliError("--c0 is fixed only for min-c2/max-c2; max-c0 leaves c0 free")
     if a.objective != "max-c0" and a.c0 is None:
         raise CliError(f"objective {a.objective} needs --c0 (e.g. --c0 28pi)")
+    if a.rounds < 0:
+        raise CliError(f"--rounds must be ≥ 0, got {a.rounds}")
     if a.model == "full":
         return _run_primal_full(a)
     if a.svd_cutoff is not None or a.jmin is not None or a.jmax != 16:
         raise CliError("--svd-cutoff, --jmin and --jmax apply to --model full")
-    if a.rounds < 0:
-        raise CliError(f"--rounds must be ≥ 0, got {a.rounds}")
     eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend,  # |S0|² ≤ 1 − η0 (sdp.inelastic)
             "rounds": a.rounds}
     wavelet_only = (a.nmax, a.grid, a.no_uv_condition, a.no_threshold_term, a.solver) != (None, None, False, False,
@@ -254,7 +254,7 @@ def _run_primal_full(a):
     cfg = FullConfig(nmax=8 if a.nmax is None else a.nmax, jmax=a.jmax, grid=300 if a.grid is None else a.grid,
                      threshold_term=not a.no_threshold_term, uv_condition=not a.no_uv_condition,
                      solver=a.solver, jmin=-1 if jmin is None else jmin, inelasticity=a.inelasticity,
-                     eta_extend=a.eta_extend, **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
+                     eta_extend=a.eta_extend, rounds=a.rounds, **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
     return solve_full(a.objective, a.c0, cfg)
 
 
