@@ -122,7 +122,7 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
     if config.rounds == 0:
         return solve_at(base.imposed).result
     return refine_until_certified(solve_at, base.imposed, RefineBudget(rounds=config.rounds, neighbours=False,
-                                                                         seconds=120.0))
+                                                                         seconds=600.0))
 
 
 def _solve_grid_on(objective, c0, config: GridConfig, cfg, ops: GridOperators, profile, t0) -> Attempt:
