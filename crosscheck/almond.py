@@ -112,7 +112,9 @@ def _hot_point(cfg: AlmondConfig, m: Method, objective: str, c0: float, chain_di
     """Slice i of a chained method: hot-started from slice i − 1's saved network when it exists
     (its path enters the settings, hence the store key), from scratch otherwise."""
     prev = chain_dir / _chain_file(m.name, objective, i - 1)
-    settings = {**cfg.settings[m.name], **(m.hot if prev.exists() else {})}
+    base = cfg.settings[m.name]
+    hot = {k: min(v, base.get(k, v)) for k, v in m.hot.items()}    # never more work than the cold settings
+    settings = {**base, **(hot if prev.exists() else {})}
     if prev.exists():
         settings["init"] = str(prev)
     p = make_point(cfg.model, m.name, objective, c0, settings)

@@ -24,7 +24,7 @@ from smatrix.kinematics import phase_space
 from smatrix.refine import Attempt, RefineBudget, merge_points, refine_until_certified
 from smatrix.result import Result
 
-from .inelastic import certificate_eta, cone_radius, eta_hash, load_eta0
+from .inelastic import certificate_eta, cone_radius, covered, eta_hash, load_eta0
 from .objectives import check_objective, objective_and_constraints
 from .solve import failure_message as _failure_message, solve
 
@@ -117,7 +117,8 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
                           config.refine)
 
     def solve_at(points):
-        ops = base if points.size == base.imposed.size else operators_on(base.grid, config.per_segment, points)
+        ops = base if points.size == base.imposed.size else \
+            operators_on(base.grid, config.per_segment, covered(profile, points))
         return _solve_grid_on(objective, c0, config, cfg, ops, profile, t0)
     if config.rounds == 0:
         return solve_at(base.imposed).result

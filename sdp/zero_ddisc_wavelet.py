@@ -33,7 +33,7 @@ from smatrix.result import Result
 from smatrix.wavelets import (rho_wavelet_derivative, threshold_term_derivative, unitarity_grid,
                               wavelet_centres, xsqrt)
 
-from .inelastic import certificate_eta, cone_radius, eta_hash, load_eta0
+from .inelastic import certificate_eta, cone_radius, covered, eta_hash, load_eta0
 from .objectives import check_objective, objective_and_constraints
 from .sdpb import SDPBProblem, affine_chart, run_sdpb, unitarity_blocks
 from .reduced_socp import reduce_columns
@@ -106,7 +106,8 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
                     "rule (24) gives c0 = (3/π)∫ρ/(s−4/3) with ρ ≥ 0")
     centres = wavelet_centres(config.nmax)
     s_grid = unitarity_grid(config.grid)
-    solve_at = lambda points: _solve_wavelet_at(objective, c0, config, cfg, centres, points, profile, t0)
+    solve_at = lambda points: _solve_wavelet_at(objective, c0, config, cfg, centres,
+                                                np.union1d(s_grid, covered(profile, points)), profile, t0)
     if config.rounds == 0:
         return solve_at(s_grid).result
     return refine_until_certified(solve_at, s_grid, RefineBudget(rounds=config.rounds))

@@ -310,6 +310,8 @@ def _ansatz_order(c2: float, dual_min_c2: float) -> list[str]:
 
 def _print_nn_primal(res) -> None:
     cert = res.certificate or {}
+    tried = cert.get("ansatz_tried")
+    print(f"  ansatz      : {res.config.get('ansatz')}" + (f"  (auto: tried {', '.join(tried)})" if tried else ""))
     print(f"  target      : c2 = {cert['c2_target']:.10g}  (met: {cert['target_met']})")
     print(f"  residual    : max ||S0|²−1| at the {cert['imposed_points']} nodes: network {cert['nn_residual']:.2e}, "
           f"polished {cert['polished_residual'] if cert['polished_residual'] is not None else float('nan'):.2e}")
