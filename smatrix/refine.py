@@ -81,12 +81,12 @@ def merge_points(points: np.ndarray, new: np.ndarray, rel: float = 1e-12) -> np.
 
 
 def refine_until_certified(solve_at: Callable[[np.ndarray], Attempt], points: np.ndarray,
-                           budget: RefineBudget = RefineBudget(), extra: np.ndarray | None = None) -> Result:
-    """Run the loop (module docstring) from `points`; `extra` are points added at the start
-    (e.g. a previous slice's). Returns the last Result with the rounds in its certificate."""
+                           budget: RefineBudget = RefineBudget()) -> Result:
+    """Run the loop (module docstring) from `points`; returns the last Result with the rounds in
+    its certificate (`refinement`) and the final points in `extra["refined_points"]`."""
     t0 = time.perf_counter()
     start = np.sort(np.asarray(points, dtype=float))
-    current = start if extra is None else merge_points(start, extra)
+    current = start
     rounds: list[dict] = []
     while True:
         att = solve_at(current)
