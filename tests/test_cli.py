@@ -31,11 +31,12 @@ def test_primal_json_contract():
     (["primal", "--objective", "max-c9"], 2, "unknown objective"),
     (["primal", "--objective", "min-c2"], 2, "needs --c0"),
 ])
-def test_bad_input_is_a_clear_error(args, code, text):
-    rc, out, err = run(*args)
-    assert rc == code
-    assert text in err
-    assert "Traceback" not in err + out
+def test_bad_input_is_a_clear_error(args, code, text, capsys):
+    """In process: one line on stderr and the documented exit code (no traceback)."""
+    from smatrix.cli import main
+    rc = main(list(args))
+    err = capsys.readouterr().err
+    assert rc == code and text in err and len(err.strip().splitlines()) == 1, (rc, err)
 
 
 def test_uncertified_value_warns_and_strict_exits_5(capsys):
