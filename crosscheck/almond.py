@@ -5,7 +5,9 @@ methods (0.2 s), else the smallest max c0 of the methods; (2) every method's max
 of `slices` values c0 = f·c0max (f evenly spaced in `c0_range`), its min c2 and max c2. Every
 point goes through the results store: finished points are reused, failed ones are kept with
 their reason (and retried only with `retry_failed`), the rest run on the executor and are
-recorded one by one as they finish.
+recorded one by one as they finish. Methods with `hot` settings (the neural dual) run their
+slices in order on a local executor, each hot-started from the previous slice's network with
+fewer epochs (checkpoints in STORE_DIR/hot-start/); everything else runs in the first batch.
 
 Outputs (`write_outputs`): almond.json (every point with its certificate, the checks and the
 verdict), report.md (crosscheck.report) and the figures (crosscheck.figures).
@@ -24,7 +26,7 @@ import numpy as np
 from smatrix.errors import BadInput
 from smatrix.provenance import provenance
 
-from .executors import Executor, progress_bar
+from .executors import Executor, LocalExecutor, progress_bar
 from .methods import REFERENCE_DUAL, Method
 from .points import compute_point, make_point
 from .store import LeaseKeeper, ResultStore
@@ -47,6 +49,7 @@ class AlmondConfig:
     model: str = "zero-ddisc"
     retry_failed: bool = False
     labels: dict[str, Any] = field(default_factory=dict)   # e.g. {"preset": "quick"}
+    hot_start: bool = True   # methods with `hot` settings run their slices in order, each from the previous
 
     def validate(self) -> None:
         if self.model != "zero-ddisc":
@@ -78,8 +81,21 @@ def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progre
     c0max, ref_from = _reference_c0max(rows, by_name)
     c0s = slice_c0(c0max, cfg.slices, cfg.c0_range)
     rest = [p for p in (point(m.name, "max-c0", None) for m in cfg.methods) if p["key"] not in rows]
-    rest += [point(m.name, obj, c0) for c0 in c0s for obj in C2_OBJECTIVES for m in cfg.methods]
+    # checkpoints live next to the store: only local workers share that disk
+    chained = [m for m in cfg.methods if m.hot and cfg.hot_start and isinstance(executor, LocalExecutor)]
+    rest += [point(m.name, obj, c0) for i, c0 in enumerate(c0s) for obj in C2_OBJECTIVES for m in cfg.methods
+             if m not in chained or i == 0]
+    chain_dir = Path(store.path).parent / "hot-start"
+    if chained:
+        chain_dir.mkdir(parents=True, exist_ok=True)
+    for p in rest:
+        if by_name[p["method"]] in chained and p["c0"] is not None:
+            p["spec"]["settings"]["checkpoint"] = str(chain_dir / _chain_file(p["method"], p["objective"], 0))
     rows.update(_execute(rest, by_name, executor, store, cfg.retry_failed, progress, counts))
+    # hot start: slice i of a chained method starts from slice i − 1's network (P1 §4.1), one wave per slice
+    for i in range(1, len(c0s)):
+        wave = [_hot_point(cfg, m, obj, c0s[i], chain_dir, i) for m in chained for obj in C2_OBJECTIVES]
+        rows.update(_execute(wave, by_name, executor, store, cfg.retry_failed, progress, counts))
     counts["failed"] = sum(r["status"] == "failed" for r in rows.values())   # this run's and kept ones
     return {"schema": ALMOND_SCHEMA, "model": cfg.model, "labels": cfg.labels,
             "methods": {m.name: {"kind": m.kind, "settings": cfg.settings[m.name], "tolerance": m.tolerance,
@@ -87,6 +103,24 @@ def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progre
             "c0max_reference": c0max, "c0max_from": ref_from, "c0_range": list(cfg.c0_range),
             "slices": c0s, "points": list(rows.values()), "executor": executor.name, "store": str(store.path),
             **counts, "seconds": time.perf_counter() - t0, "provenance": provenance()}
+
+
+def _chain_file(method: str, objective: str, i: int) -> str:
+    return f"{method}-{objective}-slice{i}.pt"
+
+
+def _hot_point(cfg: AlmondConfig, m: Method, objective: str, c0: float, chain_dir: Path, i: int) -> dict:
+    """Slice i of a chained method: hot-started from slice i − 1's saved network when it exists
+    (its path enters the settings, hence the store key), from scratch otherwise."""
+    prev = chain_dir / _chain_file(m.name, objective, i - 1)
+    base = cfg.settings[m.name]
+    hot = {k: min(v, base.get(k, v)) for k, v in m.hot.items()}    # never more work than the cold settings
+    settings = {**base, **(hot if prev.exists() else {})}
+    if prev.exists():
+        settings["init"] = str(prev)
+    p = make_point(cfg.model, m.name, objective, c0, settings)
+    p["spec"]["settings"]["checkpoint"] = str(chain_dir / _chain_file(m.name, objective, i))
+    return p
 
 
 def _execute(points: list[dict], methods: dict[str, Method], executor: Executor, store: ResultStore,

@@ -14,7 +14,7 @@ from smatrix.outputs import check_output_dir
 
 from .methods import DEFAULT_METHODS
 
-QUICK_SLICES = 3
+QUICK_SLICES = 10
 EXIT_DISAGREE = 1
 EXIT_FAILED = 4
 
@@ -33,7 +33,7 @@ def add_parsers(sub) -> None:
     al = sub.add_parser("almond", help="the (c0, c2) almond by several methods: store, report, figures")
     cc = sub.add_parser("crosscheck", help="the README's main job: almond by all methods + agreement verdict "
                                            "(--quick: a few slices, cheap settings, minutes on 2 cores)")
-    cc.add_argument("--quick", action="store_true", help=f"{QUICK_SLICES} slices, cheap neural settings")
+    cc.add_argument("--quick", action="store_true", help=f"{QUICK_SLICES} slices, cheap neural settings (hot-started slice to slice)")
     for p, out in ((al, "almond-results"), (cc, "crosscheck-results")):
         p.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc"])
         p.add_argument("--methods", default=",".join(DEFAULT_METHODS),
@@ -42,6 +42,8 @@ def add_parsers(sub) -> None:
         p.add_argument("--range", type=_range, default=None, metavar="FROM,TO",
                        help="slices at these fractions of the maximal c0 (default 0.02,0.95)")
         p.add_argument("--executor", default="local", help="local | local:N | dask://HOST:PORT")
+        p.add_argument("--threads", type=int, default=None,
+                       help="BLAS/OpenMP/torch threads per local worker (default: cores // workers)")
         p.add_argument("--store", default=None, help="SQLite results store (default OUT/results.sqlite)")
         p.add_argument("--out", default=out, help=f"output directory (default {out})")
         p.add_argument("--set", action="append", default=None, metavar="METHOD.KEY=VALUE",
@@ -69,7 +71,7 @@ def run_command(a) -> int:
     cfg.validate()
     out = check_output_dir(a.out, "--out")          # before any point is computed
     progress = sys.stderr.isatty() if a.progress is None else a.progress
-    with ResultStore(a.store or out / "results.sqlite") as store, make_executor(a.executor) as executor:
+    with ResultStore(a.store or out / "results.sqlite") as store, make_executor(a.executor, a.threads) as executor:
         if not a.json:
             print(f"{a.command}: {', '.join(settings)} on {cfg.slices} slices, executor {executor.name}, "
                   f"store {store.path}", flush=True)
@@ -100,7 +102,9 @@ def json_summary(almond: dict, files: dict[str, str]) -> dict:
                                        "c2": (r.get("result") or {}).get("c2"), "certified": r.get("certified"),
                                        "gap": r.get("gap"), "status": r["status"], "reason": r.get("reason")}
                                       for r in pts]}
-    return {"agreement": almond["agreement"], "model": almond["model"], "c0max_reference": almond["c0max_reference"],
+    primal = [c for c in almond["checks"] if c["check"] == "primal certified"]
+    return {"agreement": almond["agreement"], "primal_certified": sum(c["ok"] for c in primal),
+            "primal_points": len(primal), "model": almond["model"], "c0max_reference": almond["c0max_reference"],
             "c0max_over_pi": almond["c0max_reference"] / math.pi, "slices": almond["slices"], "methods": methods,
             "failed_checks": [c for c in almond["checks"] if c["counts"] and not c["ok"]],
             "computed": almond["computed"], "reused": almond["reused"], "failed": almond["failed"],

@@ -5,8 +5,9 @@ each row in the store at once, so a killed scan loses at most the points in flig
 raises (crosscheck.points.compute_point); a worker that dies takes its points with it, and those
 are returned as 'failed' rows with the reason.
 
-    local                   a pool of spawned processes, one per core (each single-threaded:
-                            BLAS/OpenMP/torch); workers ignore Ctrl-C (the coordinator handles it)
+    local                   a pool of spawned processes, one per core (each with cores // workers
+                            BLAS/OpenMP/torch threads, i.e. one; --threads overrides); workers
+                            ignore Ctrl-C (the coordinator handles it)
                             and exit within a second when the coordinator dies, even by SIGKILL
     local:N                 N worker processes
     dask+tls://HOST:PORT    a running Dask scheduler over TLS with mutual authentication
@@ -31,9 +32,9 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
 
 from smatrix.errors import BadInput
+from smatrix.threads import THREAD_ENV, choose_threads
 
 Task = Callable[[dict, Callable], dict]
-_SINGLE_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 _LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
@@ -112,10 +113,10 @@ class Executor:
 
 
 @contextmanager
-def _single_threaded_children():
-    """Spawned workers inherit one BLAS/OpenMP/torch thread each (N workers on N cores)."""
-    saved = {k: os.environ.get(k) for k in _SINGLE_THREAD_ENV}
-    os.environ.update({k: "1" for k in _SINGLE_THREAD_ENV})
+def _worker_threads(threads: int):
+    """Spawned workers start with `threads` BLAS/OpenMP/torch threads each (smatrix.threads)."""
+    saved = {k: os.environ.get(k) for k in THREAD_ENV}
+    os.environ.update({k: str(threads) for k in THREAD_ENV})
     try:
         yield
     finally:
@@ -157,11 +158,13 @@ class LocalExecutor(Executor):
     """A pool of spawned worker processes (spawn: no inherited threads or file handles; workers
     exit when the coordinator dies)."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, threads: int | None = None):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         self.workers = workers
-        self.name = f"local ({workers} process{'es' if workers > 1 else ''})"
+        self.threads = choose_threads(threads, workers)   # cores // workers unless overridden
+        self.name = (f"local ({workers} process{'es' if workers > 1 else ''}, "
+                     f"{self.threads} thread{'s' if self.threads > 1 else ''} each)")
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
                                          initializer=_worker_init, initargs=(os.getpid(),))
 
@@ -178,7 +181,7 @@ class LocalExecutor(Executor):
 
     def run(self, task, items):
         from concurrent.futures import as_completed
-        with _single_threaded_children(), _sigint_blocked():  # workers are spawned on submission
+        with _worker_threads(self.threads), _sigint_blocked():  # workers are spawned on submission
             futures = {self._pool.submit(task, point, fn): point for point, fn in items}
         for fut in as_completed(futures):
             point = futures[fut]
@@ -223,9 +226,9 @@ class DaskExecutor(Executor):
             yield point, row
 
 
-def make_executor(text: str) -> Executor:
+def make_executor(text: str, threads: int | None = None) -> Executor:
     kind, arg = parse_executor(text)
-    return LocalExecutor(arg) if kind == "local" else DaskExecutor(*arg)
+    return LocalExecutor(arg, threads) if kind == "local" else DaskExecutor(*arg)
 
 
 def _lost(point: dict, reason: str) -> dict:

@@ -116,8 +116,11 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
     rows, amplitudes = [], {}
     for nmax in cfg.nmaxs:
         for jmin in sorted(cfg.jmins):
+            # rounds = 0: every row on the same unitarity points, so the constraint sets stay nested
+            # in J_min (the refinement loop of issue 19 imposes different points per row)
             fc = FullConfig(nmax=nmax, jmax=cfg.jmax, grid=cfg.grid, svd_cutoff=cfg.svd_cutoff, solver=cfg.solver,
-                            jmin=jmin, inelasticity=cfg.eta if jmin >= 0 else None, eta_extend=cfg.eta_extend)
+                            jmin=jmin, inelasticity=cfg.eta if jmin >= 0 else None, eta_extend=cfg.eta_extend,
+                            rounds=0)
             res = solve_full(cfg.objective, fixed_c0, fc)
             row = _row(jmin, nmax, res, cfg.objective)
             rows.append(row)

@@ -43,8 +43,11 @@ def run_dual_sdp(objective: str, c0: float | None, settings: dict) -> Result:
 
 
 def run_dual_nn(objective: str, c0: float | None, settings: dict) -> Result:
+    """`init` / `checkpoint` (paths) hot-start from and save the network (the almond's slice chain)."""
     from neural.zero_ddisc_dual import NNDualConfig, train_dual
-    return train_dual(objective, c0, NNDualConfig(**settings), progress=False)
+    settings = dict(settings)
+    init, checkpoint = settings.pop("init", None), settings.pop("checkpoint", None)
+    return train_dual(objective, c0, NNDualConfig(**settings), init=init, checkpoint=checkpoint, progress=False)
 
 
 _PRIMAL_NN_MODULE = "neural.zero_ddisc_primal"
@@ -107,6 +110,7 @@ class Method:
     atol: float = 0.0                # absolute allowance on top (|Δ| ≤ tolerance·|ref| + atol)
     check_settings: Callable[[dict], None] = field(default=lambda settings: None)
     missing: Callable[[], str | None] = field(default=lambda: None)
+    hot: dict[str, Any] | None = None  # slices after the first hot-start from the previous one with these overrides
 
     def settings_for(self, quick: bool, overrides: dict | None = None) -> dict[str, Any]:
         merged = {**self.settings, **(self.quick if quick else {}), **(overrides or {})}
@@ -125,7 +129,7 @@ METHODS: dict[str, Method] = {m.name: m for m in (
            check_settings=_config_check("sdp.zero_ddisc_dual", "DualConfig")),
     Method("dual-nn", "dual", run_dual_nn, {}, {"epochs": 1500},
            tolerance=1e-2, tip_tolerance=5e-3, atol=5e-4,
-           check_settings=_config_check("neural.zero_ddisc_dual", "NNDualConfig")),
+           check_settings=_config_check("neural.zero_ddisc_dual", "NNDualConfig"), hot={"epochs": 400}),
     Method("primal-nn", "primal", run_primal_nn, {}, {}, tolerance=1e-2, tip_tolerance=1e-2,
            missing=primal_nn_missing),
 )}

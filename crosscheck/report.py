@@ -70,7 +70,11 @@ def evaluate(almond: dict[str, Any]) -> dict[str, Any]:
                     check("stated tolerance", r, abs(r["value"] - ref["value"]) <= tol * scale + atol,
                           f"|gap| = {abs(r['gap']):.2e} vs {tol:g}" + (f" (+ {atol:g} absolute)" if atol else "")
                           + f" to {ref['method']}")
-            if kind[r["method"]] == "primal":
+            if kind[r["method"]] == "primal":   # "agreement" needs every primal amplitude certified
+                cert = (r.get("result") or {}).get("certificate") or {}
+                check("primal certified", r, r.get("certified"),
+                      f"max |S0|²−1 = {cert.get('max_unitarity_violation', float('nan')):.1e} (tolerance "
+                      f"{cert.get('tolerance')})")
                 for d in duals:
                     margin = sign * (d["value"] - r["value"]) / max(abs(d["value"]), 1e-300)
                     check("weak duality", r, margin >= -WEAK_DUALITY_SLACK,
@@ -155,7 +159,8 @@ def verdict_lines(almond: dict) -> list[str]:
     failed = [c for c in almond["checks"] if c["counts"] and not c["ok"]]
     head = (f"agreement: {'YES' if almond['agreement'] else 'NO'} — {len(almond['checks']) - len(failed)}/"
             f"{len(almond['checks'])} checks passed")
-    lines = [head]
+    primal = [c for c in almond["checks"] if c["check"] == "primal certified"]
+    lines = [head, f"primal points certified: {sum(c['ok'] for c in primal)}/{len(primal)}"]
     for c in failed[:20]:
         c0 = "max c0" if c["c0"] is None else f"c0/π = {c['c0'] / math.pi:.4f}"
         lines.append(f"  FAILED {c['check']}: {c['method']} {c['objective']} at {c0}: {c['detail']}")

@@ -23,10 +23,11 @@ import numpy as np
 
 from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points
 from smatrix.errors import BadInput
-from smatrix.full_amplitude import FullAmplitude, FullBasis, cached_partial_wave_rows
+from smatrix.full_amplitude import FullAmplitude, FullBasis, cached_partial_wave_rows, partial_wave_rows
 from smatrix.inelasticity import InelasticityProfile, load_profile
 from smatrix.kinematics import phase_space
 from smatrix.optical import all_spin_check
+from smatrix.refine import Attempt, RefineBudget, refine_until_certified
 from smatrix.result import Result, config_hash
 from smatrix.wavelets import unitarity_grid
 
@@ -55,6 +56,7 @@ class FullConfig:
     jmin: int = -1                  # η_J imposed for even J ≤ jmin (−1: elastic)
     inelasticity: str | None = None  # path of an η_J(s) file (smatrix.inelasticity schema)
     eta_extend: str = "error"        # η outside the file's s range: error | zero | hold
+    rounds: int = 6                  # adaptive refinement: re-solves with the violating points imposed (0 = off)
 
     def validate(self) -> None:
         if self.nmax < 1:
@@ -113,7 +115,7 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
     basis = FullBasis(config.nmax, config.threshold_term)
     spins = _spins(config.jmax)
     s_grid = unitarity_grid(config.grid)
-    eta = _eta(profile, config.jmin, spins, s_grid)  # raises if the profile does not cover the grid
+    _eta(profile, config.jmin, spins, s_grid)  # raises if the profile does not cover the grid
 
     def result(status, value=None, amp=None, cert=None, certified=False, message="", extra=None):
         tay = amp.taylor if amp is not None else {"c0": c0, "c2": None}
@@ -124,57 +126,85 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
 
     if c0 is not None and c0 < 0:
         return result("infeasible", message="c0 < 0 admits no unitary amplitude")
-    rows_ = _reduced_rows(basis, s_grid, spins, eta, config.uv_condition)
-    B, keep, re_S1, im_S, taylor = rows_["B"], rows_["keep"], rows_["re_S1"], rows_["im_S"], rows_["taylor"]
-    attempts, best = [], None
-    for cutoff in (SVD_LADDER if config.svd_cutoff is None else (config.svd_cutoff,)):
-        if config.solver == "sdpb":
-            red = solve_reduced_sdpb(re_S1, im_S, eta.ravel()[keep], taylor["c0"], taylor["c2"],
-                                     objective, c0, cutoff)
-        else:
-            red = solve_reduced_socp(re_S1, im_S, eta.ravel()[keep], taylor["c0"], taylor["c2"],
-                                     objective, c0, config.solver, cutoff)
-        if red.gamma is None:
-            attempts.append({"svd_cutoff": cutoff, "status": red.solve.status})
-            continue
-        amp = FullAmplitude(basis, B.astype(np.longdouble) @ red.gamma)
-        cert = certify_full(amp, s_grid, config, profile)
-        attempts.append({"svd_cutoff": cutoff, "status": red.solve.status, "value": _value(objective, amp),
-                         "max_unitarity_violation": cert["max_unitarity_violation"],
-                         "max_inelasticity_violation": cert["max_inelasticity_violation"]})
-        best = (red, amp, cert, cutoff)
-        if cert["passed"]:
-            break
-    if best is None:
-        return result(red.solve.status, message=failure_message(red.solve, c0, config.inelasticity))
-    red, amp, cert, cutoff = best
-    coef = amp.coefficients
-    cert.update({"ansatz_size": basis.size, "wavelets": int(basis.centres.size), "pairs": int(len(basis.pairs)),
-                 "spins_imposed": spins, "unitarity_grid": config.grid, "cones": int(np.sum(keep)),
-                 "rows_below_roundoff": int(np.sum(~keep)), "svd_cutoff": cutoff, "rank_kept": red.rank_kept,
-                 "condition_dropped": red.condition_dropped, "max_abs_coefficient": float(np.max(np.abs(coef))),
-                 "uv_residual_T_inf": float(basis.infinity_row() @ coef.astype(float)),
-                 "solver_status": red.solve.status, "solver_iterations": red.solve.iterations,
-                 "solver_seconds": red.solve.seconds, "objective_in_solver": float(red.solve.value),
-                 "attempts": attempts, **({"sdpb": red.sdpb} if red.sdpb else {})})
-    passed = cert.pop("passed")
-    msg = _status_note(cert, red.solve.status, config)
-    return result(red.solve.status, value=_value(objective, amp), amp=amp,
-                  cert=cert, certified=passed, message=msg, extra={"amplitude": amp})
+
+    def solve_at(points) -> Attempt:
+        """The SVD ladder with unitarity imposed at `points` (the grid plus violating points)."""
+        eta_p = _eta(profile, config.jmin, spins, points)
+        rows_ = _reduced_rows(basis, points, spins, eta_p, config.uv_condition, s_grid)
+        B, keep, re_S1, im_S, taylor = rows_["B"], rows_["keep"], rows_["re_S1"], rows_["im_S"], rows_["taylor"]
+        attempts, best = [], None
+        for cutoff in (SVD_LADDER if config.svd_cutoff is None else (config.svd_cutoff,)):
+            if config.solver == "sdpb":
+                red = solve_reduced_sdpb(re_S1, im_S, eta_p.ravel()[keep], taylor["c0"], taylor["c2"],
+                                         objective, c0, cutoff)
+            else:
+                red = solve_reduced_socp(re_S1, im_S, eta_p.ravel()[keep], taylor["c0"], taylor["c2"],
+                                         objective, c0, config.solver, cutoff)
+            if red.gamma is None:
+                attempts.append({"svd_cutoff": cutoff, "status": red.solve.status})
+                continue
+            amp = FullAmplitude(basis, B.astype(np.longdouble) @ red.gamma)
+            cert, check_s, combined = certify_full(amp, points, config, profile)
+            attempts.append({"svd_cutoff": cutoff, "status": red.solve.status, "value": _value(objective, amp),
+                             "max_unitarity_violation": cert["max_unitarity_violation"],
+                             "max_inelasticity_violation": cert["max_inelasticity_violation"]})
+            best = (red, amp, cert, cutoff, check_s, combined)
+            if cert["passed"]:
+                break
+        if best is None:
+            return Attempt(result(red.solve.status, message=failure_message(red.solve, c0, config.inelasticity)))
+        red, amp, cert, cutoff, check_s, combined = best
+        coef = amp.coefficients
+        cert.update({"ansatz_size": basis.size, "wavelets": int(basis.centres.size), "pairs": int(len(basis.pairs)),
+                     "spins_imposed": spins, "unitarity_grid": config.grid, "imposed_points": int(points.size),
+                     "cones": int(np.sum(keep)),
+                     "rows_below_roundoff": int(np.sum(~keep)), "svd_cutoff": cutoff, "rank_kept": red.rank_kept,
+                     "condition_dropped": red.condition_dropped, "max_abs_coefficient": float(np.max(np.abs(coef))),
+                     "uv_residual_T_inf": float(basis.infinity_row() @ coef.astype(float)),
+                     "solver_status": red.solve.status, "solver_iterations": red.solve.iterations,
+                     "solver_seconds": red.solve.seconds, "objective_in_solver": float(red.solve.value),
+                     "attempts": attempts, **({"sdpb": red.sdpb} if red.sdpb else {})})
+        passed = cert.pop("passed")
+        msg = _status_note(cert, red.solve.status, config)
+        res = result(red.solve.status, value=_value(objective, amp), amp=amp,
+                     cert=cert, certified=passed, message=msg, extra={"amplitude": amp})
+        return Attempt(res, check_s, combined)
+    if config.rounds == 0:
+        return solve_at(s_grid).result
+    # points where the profile says nothing are left out of the refinement (η there is not defined)
+    lo, hi = (profile.s[0], profile.s[-1]) if profile is not None and profile.extend == "error" else (4.0, np.inf)
+    return refine_until_certified(lambda p: solve_at(p[(p >= lo) & (p <= hi)] if p.size > s_grid.size else p),
+                                  s_grid, RefineBudget(rounds=config.rounds, per_round=16, confirm=0,
+                                                       seconds=300.0))
 
 
-def _reduced_rows(basis: FullBasis, s_grid, spins, eta, uv_condition: bool) -> dict:
-    """Re S_J − 1 and Im S_J on the grid as rows on γ (α = B γ), the significant (J, s) rows only,
-    and the c0, c2 rows on γ."""
+def _reduced_rows(basis: FullBasis, s_points, spins, eta, uv_condition: bool, base_grid=None) -> dict:
+    """Re S_J − 1 and Im S_J at `s_points` as rows on γ (α = B γ), the significant (J, s) rows only,
+    and the c0, c2 rows on γ. The rows of `base_grid` come from the disk cache, the others (points
+    added by the refinement) are projected afresh."""
     B = _design(basis, uv_condition)
-    rows = cached_partial_wave_rows(basis, s_grid, spins) / (32 * np.pi)  # f_J = rows · α
-    rho = np.broadcast_to(phase_space(s_grid)[None, :], eta.shape).ravel()
+    rows = _wave_rows(basis, np.asarray(s_points, dtype=float), spins, base_grid) / (32 * np.pi)  # f_J = rows · α
+    rho = np.broadcast_to(phase_space(s_points)[None, :], eta.shape).ravel()
     keep = significant_rows(rows.reshape(-1, basis.size), eta.ravel())
     rows = rows.reshape(-1, basis.size)[keep] @ B
     taylor = {k: v @ B for k, v in basis.taylor_rows().items()}
     return {"B": B, "keep": keep, "taylor": taylor,
             "re_S1": -rho[keep, None] * rows.imag,   # Re S_J − 1 = −ϱ Im f_J
             "im_S": rho[keep, None] * rows.real}     # Im S_J = ϱ Re f_J
+
+
+def _wave_rows(basis: FullBasis, s, spins, base_grid) -> np.ndarray:
+    """32π f_J rows at s: those of `base_grid` points from the disk cache, the rest projected now."""
+    if base_grid is None:
+        return cached_partial_wave_rows(basis, s, spins)
+    base_grid = np.asarray(base_grid, dtype=float)
+    where = {v: k for k, v in enumerate(base_grid)}
+    k = np.array([where.get(v, -1) for v in s])
+    rows = np.empty((len(spins), s.size, basis.size), dtype=complex)
+    rows[:, k >= 0] = cached_partial_wave_rows(basis, base_grid, spins)[:, k[k >= 0]]
+    if np.any(k < 0):
+        rows[:, k < 0] = partial_wave_rows(basis, s[k < 0], spins)
+    return rows
 
 
 ROUNDOFF_WAVE = 1e-13   # |f_J| per unit coefficient below the quadrature's roundoff: not a constraint
@@ -191,12 +221,15 @@ def _value(objective: str, amp: FullAmplitude) -> float:
     return amp.taylor["c0" if objective == "max-c0" else "c2"]
 
 
-def certify_full(amp: FullAmplitude, s_grid, config: FullConfig, profile: InelasticityProfile | None) -> dict:
+def certify_full(amp: FullAmplitude, s_grid, config: FullConfig,
+                 profile: InelasticityProfile | None) -> tuple[dict, np.ndarray, np.ndarray]:
     """Re-measure on `dense_check_points(s_grid, 4)` (s − 4 from 1e-12 up to s = 1e16), J ≤ J_max + 4:
     - unitarity, max(|S_J|² − 1) ≤ `tolerance` (1e-6): the amplitude is physical;
     - the injected inelasticity, max(|S_J|² − 1 + η_J) ≤ `eta_tolerance` (1e-3) inside the profile's s
       range. Where the optimum saturates 1 − |S_J|² = η_J on the grid it deviates between the points by
-      ~h²η''/8 (h the grid step in log s), ~1e-4 on 300 points: a looser tolerance, reported separately."""
+      ~h²η''/8 (h the grid step in log s), ~1e-4 on 300 points: a looser tolerance, reported separately.
+    Also returns the check points and the worse of the two violations there in units of
+    `tolerance` (for smatrix.refine)."""
     spins = _spins(config.jmax + CHECK_EXTRA_SPINS)
     s = dense_check_points(s_grid, 4)
     S = 1 + 1j * phase_space(s)[None, :] * amp.partial_waves(s, spins)  # T summed directly, not the SDP rows
@@ -205,10 +238,13 @@ def certify_full(amp: FullAmplitude, s_grid, config: FullConfig, profile: Inelas
     k_spin, k_s = np.unravel_index(int(np.argmax(viol)), viol.shape)
     s_last = float(np.max(s_grid))
     inelastic = None
+    combined = np.max(viol, axis=0)
     if profile is not None:
         inside = (s >= profile.s[0]) & (s <= profile.s[-1])
         eta = _eta(profile, config.jmin, spins, s[inside])
         inelastic = float(max(np.max(viol[:, inside] + eta), 0.0))
+        scaled = np.max(viol[:, inside] + eta, axis=0) * (config.tolerance / config.eta_tolerance)
+        combined[inside] = np.maximum(combined[inside], scaled)
     worst = float(max(np.max(viol), 0.0))
     all_spin = all_spin_check(amp, s, spins, -viol, config.tolerance)  # Σ_J (2J+1) η_J from T (optical)
     return {"max_unitarity_violation": worst, "check_points": int(s.size), "spins_checked": spins,
@@ -218,7 +254,7 @@ def certify_full(amp: FullAmplitude, s_grid, config: FullConfig, profile: Inelas
             "max_inelasticity_violation": inelastic, "eta_tolerance": config.eta_tolerance if profile else None,
             "s_range": [float(s[0]), float(s[-1])], "density_factor": 4, "all_spin": all_spin,
             "passed": worst <= config.tolerance and (inelastic is None or inelastic <= config.eta_tolerance)
-            and all_spin["passed"]}
+            and all_spin["passed"]}, s, combined
 
 
 def _status_note(cert: dict, status: str, config: FullConfig) -> str:
@@ -282,7 +318,7 @@ def full_result_from_sdpb(fs: FullSDPB, res, objective: str, c0: float | None, c
     """The Result of an SDPB run of `full_sdpb_problem`: the amplitude re-certified by direct summation."""
     red = reduced_solution_from_sdpb(fs.rs, res, objective)
     amp = FullAmplitude(fs.basis, fs.B.astype(np.longdouble) @ red.gamma)
-    cert = certify_full(amp, fs.s_grid, config, fs.profile)
+    cert, _, _ = certify_full(amp, fs.s_grid, config, fs.profile)
     passed = cert.pop("passed")
     cert.update({"ansatz_size": fs.basis.size, "svd_cutoff": fs.svd_cutoff, "rank_kept": red.rank_kept,
                  "condition_dropped": red.condition_dropped, "max_abs_coefficient": float(np.max(np.abs(amp.coefficients))),

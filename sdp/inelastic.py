@@ -53,6 +53,14 @@ def cone_radius(profile: InelasticityProfile | None, s) -> np.ndarray:
     return radius
 
 
+def covered(profile: InelasticityProfile | None, s: np.ndarray) -> np.ndarray:
+    """The points of `s` where a cone radius can be imposed: all of them unless the profile says
+    nothing outside its s range (extend="error"); used for the points the refinement adds."""
+    if profile is None or profile.extend != "error":
+        return s
+    return s[(s >= profile.s[0]) & (s <= profile.s[-1])]
+
+
 def certificate_eta(profile: InelasticityProfile | None) -> Callable[[np.ndarray], np.ndarray] | None:
     """η0 on the certificate's points (hook of smatrix.certify.certify_spin0)."""
     if profile is None:

@@ -39,7 +39,7 @@ def recertify(res: Result) -> dict:
         fields = {k: cfg[k] for k in FullConfig.__dataclass_fields__ if k in cfg}
         config = FullConfig(**fields)
         profile = None if config.inelasticity is None else load_profile(config.inelasticity, config.eta_extend)
-        cert = certify_full(amp, unitarity_grid(config.grid), config, profile)
+        cert, _, _ = certify_full(amp, unitarity_grid(config.grid), config, profile)
         return _primal(cert["max_unitarity_violation"], cert["passed"], stored)
     if res.method == "primal-wavelet" and res.solver == "sdpb" and "coefficients_mp" in res.extra:
         from mpmath import workdps

@@ -114,7 +114,7 @@ def _F_affine(s, G, coef, nu, mu):
     """F(s) of eq. (80) as a cvxpy expression in (coef, ν)."""
     scale = 16 * np.pi / phase_space(s)
     return (scale[:, None] * G) @ coef + nu * (scale * (3 / np.pi) / (s - S0_CROSSING)) \
-        + auxiliary_F(s, 0.0 * s, 0.0, mu)
+        + auxiliary_F(s, 0.0 * s, 0.0, 1.0) * mu   # linear in μ (a number or a cvxpy Parameter)
 
 
 def solve_dual(objective: str, c0: float | None = None, config: DualConfig = DualConfig(),
@@ -132,29 +132,12 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
     ops = _operators(config, _Q_SOLVE)
     if config.solver == "sdpb":
         return _solve_dual_sdpb(d, config, ops, objective, c0, cfg, t0, procs=procs, checkpoint=checkpoint)
-    coef = cp.Variable(config.n_cheb + 1)
-    nu = cp.Variable(nonneg=True) if config.sum_rule else cp.Constant(0.0)
-    mu = d.mu
-    w_ir = ops.w_ir @ coef
-    F_ir = _F_affine(ops.s_ir, ops.G_ir, coef, nu, mu)
-    F_uv = _F_affine(ops.s_uv, ops.G_uv, coef, nu, mu)
-    # m = 2qλ: each node's contribution to ∫2λ; rows scaled by the weights q (the UV weights
-    # reach 1e15 while F there is ~1e-15, which a solver would otherwise see as ill-posed)
-    m_ir = cp.Variable(ops.s_ir.size)
-    m_uv = cp.Variable(ops.s_uv.size, nonneg=True)
-    qF_ir = cp.multiply(ops.q_ir, F_ir)
-    cons = [ops.boundary @ coef == 0,
-            cp.SOC(m_ir + qF_ir, cp.vstack([qF_ir, cp.multiply(ops.q_ir / phase_space(ops.s_ir), w_ir)]), axis=0),
-            m_uv + 2 * cp.multiply(ops.q_uv, F_uv) >= 0]
-    kappa_term = 0.0
-    int_w = ops.int_w @ coef / (16 * np.pi)
-    if d.c0_fixed is None:
-        cons.append(int_w - nu == d.a)          # e.o.m. of c0 (eq. 79)
-    else:
-        kappa = int_w - nu - d.a                # eq. (81)
-        kappa_term = -kappa * d.c0_fixed
-    D = kappa_term + cp.sum(m_ir) + cp.sum(m_uv)
-    sol = solve(cp.Problem(cp.Minimize(D), cons), config.solver)
+    fixed = d.c0_fixed is not None and d.a == 0.0   # the c2 slices: one compiled problem per process
+    dp = _fixed_c0_problem(config) if fixed else _dual_problem(config, ops, d)
+    if fixed:
+        dp.c0.value, dp.mu.value = float(d.c0_fixed), float(d.mu)   # cvxpy reuses the compiled problem
+    coef, nu, m_ir, m_uv, qF_ir, w_ir, F_uv = dp.coef, dp.nu, dp.m_ir, dp.m_uv, dp.qF_ir, dp.w_ir, dp.F_uv
+    sol = solve(dp.problem, config.solver)
     if sol.status not in ("optimal", "optimal_inaccurate"):
         status, msg = sol.status, sol.message or f"solver status: {sol.status}"
         if status == "failed":
@@ -172,6 +155,57 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
             "solver_cone_margin": _cone_margin(m_ir.value, m_uv.value, qF_ir.value, w_ir.value, F_uv.value, ops),
             "solver_seconds": sol.seconds}
     return _certified_result(d, config, ops, a_val, nu_val, sol.status, info, objective, cfg, t0)
+
+
+@dataclass
+class _DualSOCP:
+    """The dual SOCP (eqs. 53–55, 78–81) and the expressions the result needs; `c0`, `mu` are
+    cvxpy Parameters in the fixed-c0 form (else None)."""
+
+    problem: cp.Problem
+    coef: cp.Variable
+    nu: cp.Expression
+    m_ir: cp.Variable
+    m_uv: cp.Variable
+    qF_ir: cp.Expression
+    w_ir: cp.Expression
+    F_uv: cp.Expression
+    c0: cp.Parameter | None = None
+    mu: cp.Parameter | None = None
+
+
+def _dual_problem(config: DualConfig, ops: DualOperators, d: DualDirection | None) -> _DualSOCP:
+    """The SOCP for direction `d`; d = None: fixed c0 and μ = ∓1 (max/min c2) as Parameters."""
+    c0_p, mu_p = (cp.Parameter(), cp.Parameter()) if d is None else (None, None)
+    coef = cp.Variable(config.n_cheb + 1)
+    nu = cp.Variable(nonneg=True) if config.sum_rule else cp.Constant(0.0)
+    mu = mu_p if d is None else d.mu
+    w_ir = ops.w_ir @ coef
+    F_ir = _F_affine(ops.s_ir, ops.G_ir, coef, nu, mu)
+    F_uv = _F_affine(ops.s_uv, ops.G_uv, coef, nu, mu)
+    # m = 2qλ: each node's contribution to ∫2λ; rows scaled by the weights q (the UV weights
+    # reach 1e15 while F there is ~1e-15, which a solver would otherwise see as ill-posed)
+    m_ir = cp.Variable(ops.s_ir.size)
+    m_uv = cp.Variable(ops.s_uv.size, nonneg=True)
+    qF_ir = cp.multiply(ops.q_ir, F_ir)
+    cons = [ops.boundary @ coef == 0,
+            cp.SOC(m_ir + qF_ir, cp.vstack([qF_ir, cp.multiply(ops.q_ir / phase_space(ops.s_ir), w_ir)]), axis=0),
+            m_uv + 2 * cp.multiply(ops.q_uv, F_uv) >= 0]
+    kappa_term = 0.0
+    int_w = ops.int_w @ coef / (16 * np.pi)
+    if d is None:
+        kappa_term = -(int_w - nu) * c0_p        # eq. (81) with a = 0
+    elif d.c0_fixed is None:
+        cons.append(int_w - nu == d.a)          # e.o.m. of c0 (eq. 79)
+    else:
+        kappa_term = -(int_w - nu - d.a) * d.c0_fixed   # eq. (81)
+    D = kappa_term + cp.sum(m_ir) + cp.sum(m_uv)
+    return _DualSOCP(cp.Problem(cp.Minimize(D), cons), coef, nu, m_ir, m_uv, qF_ir, w_ir, F_uv, c0_p, mu_p)
+
+
+@lru_cache(maxsize=4)
+def _fixed_c0_problem(config: DualConfig) -> _DualSOCP:
+    return _dual_problem(config, _operators(config, _Q_SOLVE), None)
 
 
 def _certified_result(d: DualDirection, config: DualConfig, ops: DualOperators, coef: np.ndarray, nu: float,

@@ -18,12 +18,13 @@ import cvxpy as cp
 import numpy as np
 
 from smatrix.amplitude import SpectralAmplitude
-from smatrix.certify import DEFAULT_TOLERANCE, certify_spin0
+from smatrix.certify import DEFAULT_TOLERANCE, measure_spin0, spin0_certificate
 from smatrix.dispersion import SpectralGrid, froissart_gribov_kernel, spectral_grid, sum_rule_kernel
 from smatrix.kinematics import phase_space
+from smatrix.refine import Attempt, RefineBudget, merge_points, refine_until_certified
 from smatrix.result import Result
 
-from .inelastic import certificate_eta, cone_radius, eta_hash, load_eta0
+from .inelastic import certificate_eta, cone_radius, covered, eta_hash, load_eta0
 from .objectives import check_objective, objective_and_constraints
 from .solve import failure_message as _failure_message, solve
 
@@ -40,6 +41,7 @@ class GridConfig:
     tolerance: float = DEFAULT_TOLERANCE
     inelasticity: str | None = None  # η0(s) file: impose |S0|² ≤ 1 − η0 (sdp.inelastic)
     eta_extend: str = "error"        # η0 outside the file's s range: error | zero | hold
+    rounds: int = 8                  # adaptive refinement: re-solves with the violating points imposed (0 = off)
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,15 @@ def grid_operators(nodes: int, s_switch: float, s_max: float, per_segment: int =
                    spline: bool = False, refine: int = 1) -> GridOperators:
     base = spectral_grid(nodes, s_switch, s_max).nodes
     grid = SpectralGrid(refined_nodes(base, REFINE_FROM, s_switch, refine) if refine > 1 else base, spline=spline)
+    return operators_on(grid, per_segment)
+
+
+def operators_on(grid: SpectralGrid, per_segment: int = 2, extra: np.ndarray | None = None) -> GridOperators:
+    """The linear maps of h on any spectral grid, imposing |S0| ≤ 1 also at the `extra` points
+    (those where a previous solve was found violating unitarity)."""
     s = imposed_points(grid, per_segment)
+    if extra is not None:
+        s = merge_points(s, extra[extra > grid.nodes[0]])   # beyond the last node h = 0, Re f0 ≠ 0
     # 16π² Re f0 = ∫ρ[PV 1/(s'−s) + K(s,s')] once c0/16π cancels −3∫ρ/(s'−4/3)/16π² by (24)
     kern = grid.cauchy_matrix(s).real + grid.smooth_matrix(froissart_gribov_kernel, s)
     free = slice(0, grid.size - 1)  # h(s_N) = 0
@@ -90,7 +100,8 @@ def grid_operators(nodes: int, s_switch: float, s_max: float, per_segment: int =
 
 
 def solve_grid(objective: str, c0: float | None = None, config: GridConfig = GridConfig()) -> Result:
-    """Primal bound of the zero-ddisc model with ρ on a grid; returns a certified Result."""
+    """Primal bound of the zero-ddisc model with ρ on a grid; returns a certified Result (the grid is
+    refined where the certificate finds unitarity violated, smatrix.refine)."""
     check_objective(objective, c0)
     t0 = time.perf_counter()
     cfg = {"model": "zero-ddisc", "method": "primal-grid", "objective": objective, "c0": c0,
@@ -102,8 +113,21 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
                            "gives c0 = (3/π)∫ρ/(s−4/3) with ρ ≥ 0", t0, config.solver)
     if config.refine < 1:
         raise ValueError(f"refine must be ≥ 1, got {config.refine}")
-    ops = grid_operators(config.nodes, config.s_switch, config.s_max, config.per_segment, config.spline,
-                         config.refine)
+    base = grid_operators(config.nodes, config.s_switch, config.s_max, config.per_segment, config.spline,
+                          config.refine)
+
+    def solve_at(points):
+        ops = base if points.size == base.imposed.size else \
+            operators_on(base.grid, config.per_segment, covered(profile, points))
+        return _solve_grid_on(objective, c0, config, cfg, ops, profile, t0)
+    if config.rounds == 0:
+        return solve_at(base.imposed).result
+    return refine_until_certified(solve_at, base.imposed, RefineBudget(rounds=config.rounds, neighbours=False,
+                                                                         seconds=600.0))
+
+
+def _solve_grid_on(objective, c0, config: GridConfig, cfg, ops: GridOperators, profile, t0) -> Attempt:
+    """One solve on the grid of `ops`, re-measured from the amplitude on 4× the imposed points."""
     h = cp.Variable(ops.grid.size - 1)
     re_S = 1.0 - ops.h_at @ h
     im_S = cp.multiply(phase_space(ops.imposed), ops.re_f0 @ h)
@@ -115,19 +139,22 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
             h[0] >= 0, h[0] <= 2, *fix]
     sol = solve(cp.Problem(obj, cons), config.solver)
     if sol.status not in ("optimal", "optimal_inaccurate"):
-        return _infeasible(objective, c0, cfg, _failure_message(sol, c0, config.inelasticity),
-                           t0, config.solver, status=sol.status)
+        return Attempt(_infeasible(objective, c0, cfg, _failure_message(sol, c0, config.inelasticity),
+                                   t0, config.solver, status=sol.status))
     amp = SpectralAmplitude(float(c0_expr.value), ops.grid, np.concatenate([h.value, [0.0]]))
-    cert = certify_spin0(amp, ops.imposed, config.tolerance, eta=certificate_eta(profile))
+    check_s, viol = measure_spin0(amp, ops.imposed, eta=certificate_eta(profile))  # from the amplitude's formula
+    cert = spin0_certificate(check_s, viol, config.tolerance, 4, int(ops.imposed.size))
     c0v, c2v = float(c0_expr.value), float(c2_expr.value)
-    return Result(
+    res = Result(
         method="primal-grid", model="zero-ddisc", objective=objective, c0=c0v, c2=c2v,
         value=c0v if objective == "max-c0" else c2v, bound_kind="primal (achieved)",
         status=sol.status, certified=cert.passed,
-        certificate={**cert.__dict__, "imposed_points": int(ops.imposed.size),
+        certificate={**cert.__dict__, "imposed_points": int(ops.imposed.size), "nodes": int(ops.grid.size),
                      "solver_iterations": sol.iterations, "solver_seconds": sol.seconds},
         solver=config.solver, seconds=time.perf_counter() - t0, config=cfg,
         extra={"amplitude": amp, "c3": amp.taylor["c3"]})
+    remeasure = lambda factor: measure_spin0(amp, ops.imposed, factor, certificate_eta(profile))
+    return Attempt(res, check_s, viol, remeasure)
 
 
 def _infeasible(objective, c0, cfg, reason, t0, solver, status="infeasible") -> Result:

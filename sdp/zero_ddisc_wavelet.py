@@ -25,14 +25,15 @@ import numpy as np
 
 from smatrix.amplitude import WaveletAmplitude, wavelet_f0_rows
 from smatrix.cache import cached_arrays
-from smatrix.certify import DEFAULT_TOLERANCE, certify_spin0, dense_check_points
+from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points, measure_spin0, spin0_certificate
 from smatrix.errors import BadInput
 from smatrix.kinematics import S0_CROSSING
+from smatrix.refine import Attempt, RefineBudget, refine_until_certified
 from smatrix.result import Result
 from smatrix.wavelets import (rho_wavelet_derivative, threshold_term_derivative, unitarity_grid,
                               wavelet_centres, xsqrt)
 
-from .inelastic import certificate_eta, cone_radius, eta_hash, load_eta0
+from .inelastic import certificate_eta, cone_radius, covered, eta_hash, load_eta0
 from .objectives import check_objective, objective_and_constraints
 from .sdpb import SDPBProblem, affine_chart, checkpoint_reuse, run_sdpb, unitarity_blocks
 from .reduced_socp import reduce_columns
@@ -50,6 +51,7 @@ class WaveletConfig:
     tolerance: float = DEFAULT_TOLERANCE
     inelasticity: str | None = None  # η0(s) file: impose |S0|² ≤ 1 − η0 (sdp.inelastic)
     eta_extend: str = "error"        # η0 outside the file's s range: error | zero | hold
+    rounds: int = 8                  # adaptive refinement: re-solves with the violating points added (0 = off)
 
 
 def wavelet_design(centres, s_grid, uv_condition: bool, threshold: bool, dps: int | None = None):
@@ -104,6 +106,15 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
                     "rule (24) gives c0 = (3/π)∫ρ/(s−4/3) with ρ ≥ 0")
     centres = wavelet_centres(config.nmax)
     s_grid = unitarity_grid(config.grid)
+    solve_at = lambda points: _solve_wavelet_at(objective, c0, config, cfg, centres,
+                                                np.union1d(s_grid, covered(profile, points)), profile, t0)
+    if config.rounds == 0:
+        return solve_at(s_grid).result
+    return refine_until_certified(solve_at, s_grid, RefineBudget(rounds=config.rounds))
+
+
+def _solve_wavelet_at(objective, c0, config: WaveletConfig, cfg, centres, s_grid, profile, t0) -> Attempt:
+    """One solve with |S0| ≤ sqrt(1 − η0) imposed at `s_grid`, re-measured on 4× as many points."""
     radius = cone_radius(profile, s_grid)  # |S0| ≤ sqrt(1 − η0), eq. (14) with inelasticity
     B, re_S1, im_S, c0_row, c2_row = wavelet_design(centres, s_grid, config.uv_condition, config.threshold_term)
     red = reduce_columns(re_S1, im_S, c0_row, c2_row, config.svd_cutoff)
@@ -116,16 +127,18 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
     obj, fix = objective_and_constraints(objective, c0_expr, c2_expr, c0)
     sol = solve(cp.Problem(obj, [cp.SOC(radius, cp.vstack([re_S, ims]), axis=0), *fix]), config.solver)
     if sol.status not in ("optimal", "optimal_inaccurate"):
-        return base(status=sol.status, t0=t0, message=_failure_message(sol, c0, config.inelasticity))
+        return Attempt(_base_result(objective, c0, cfg, config.solver)(status=sol.status, t0=t0,
+                                                                       message=_failure_message(sol, c0, config.inelasticity)))
     gamma = red.gamma(beta.value)  # α = B γ in extended precision
     coef = B @ gamma
     if not config.threshold_term:
         coef = np.concatenate([coef, [0]])
     amp = WaveletAmplitude(centres, coef[0], coef[1:-1], coef[-1])
-    cert = certify_spin0(amp, s_grid, config.tolerance, eta=certificate_eta(profile))
+    check_s, viol = measure_spin0(amp, s_grid, eta=certificate_eta(profile))  # from the amplitude's formula
+    cert = spin0_certificate(check_s, viol, config.tolerance, 4, int(m))
     tay = amp.taylor
     value = tay["c0"] if objective == "max-c0" else tay["c2"]
-    return Result(
+    res = Result(
         method="primal-wavelet", model="zero-ddisc", objective=objective, c0=tay["c0"], c2=tay["c2"],
         value=value, bound_kind="primal (achieved)", status=sol.status,
         certified=cert.passed,
@@ -136,6 +149,8 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
                      "objective_in_solver": float(sol.value)},
         solver=config.solver, seconds=time.perf_counter() - t0, config=cfg,
         extra={"amplitude": amp, "c3": tay["c3"]})
+    remeasure = lambda factor: measure_spin0(amp, s_grid, factor, certificate_eta(profile))
+    return Attempt(res, check_s, viol, remeasure)
 
 
 def _base_result(objective, c0, cfg, solver):

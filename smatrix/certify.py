@@ -36,9 +36,15 @@ def certify_spin0(amplitude: Amplitude, imposed, tolerance: float = DEFAULT_TOLE
                   factor: int = 4, eta=None, s_far: float = 1e16) -> Certificate:
     """Re-measure max(|S0|² − 1) on `dense_check_points(imposed, factor, s_far)`; the details
     also give max ||S0|² − 1 (+ η)|, the residual of the equality where one was imposed."""
-    s = dense_check_points(imposed, factor, s_far)
-    viol = np.asarray(unitarity_violation(amplitude, s, None if eta is None else eta(s)), dtype=float)
+    s, viol = measure_spin0(amplitude, imposed, factor, eta, s_far)
     return spin0_certificate(s, viol, tolerance, factor, int(np.size(imposed)))
+
+
+def measure_spin0(amplitude: Amplitude, imposed, factor: int = 4, eta=None,
+                  s_far: float = 1e16) -> tuple[np.ndarray, np.ndarray]:
+    """(check points, |S0|² − 1 (+ η) there), the amplitude evaluated from its own formula."""
+    s = dense_check_points(imposed, factor, s_far)
+    return s, np.asarray(unitarity_violation(amplitude, s, None if eta is None else eta(s)), dtype=float)
 
 
 def spin0_certificate(s, viol, tolerance: float, factor: int, imposed_points: int) -> Certificate:

@@ -20,6 +20,7 @@ EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_FAILED = 4
 EXIT_INTERRUPTED = 130
+EXIT_UNCERTIFIED = 5   # --strict: a value was produced but its certificate did not pass
 
 
 class CliError(Exception):
@@ -68,6 +69,27 @@ class _Version(argparse.Action):
         parser.exit(0)
 
 
+def _add_strict(*parsers) -> None:
+    for p in parsers:
+        p.add_argument("--strict", action="store_true",
+                       help=f"exit {EXIT_UNCERTIFIED} when the result is not certified (default: exit 0 with a warning)")
+        p.add_argument("--threads", type=int, default=None,
+                       help="BLAS/OpenMP/torch threads (default: the free cores, or OMP_NUM_THREADS if set)")
+
+
+def _uncertified_exit(res, strict: bool) -> int:
+    """One line on stderr for a value that is not certified; EXIT_UNCERTIFIED under --strict."""
+    if res.value is None or res.certified:
+        return 0
+    cert = res.certificate or {}
+    worst = cert.get("max_unitarity_violation")
+    why = (f"max |S|²−1 = {worst:.2e} > {cert.get('tolerance')}" if isinstance(worst, float)
+           else f"status {res.status}")
+    print(f"warning: {res.method} value {res.value:.10g} is NOT certified ({why}); "
+          f"--strict makes this exit {EXIT_UNCERTIFIED}", file=sys.stderr)
+    return EXIT_UNCERTIFIED if strict else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="smatrix", description="S-matrix bootstrap of identical massive scalars in 4d")
     p.add_argument("--version", action=_Version, nargs=0, help="version, git revision, libraries, host")
@@ -76,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("primal", help="primal bound (achieved amplitude): zero-ddisc or full model")
     pr.add_argument("--model", default="zero-ddisc", choices=["zero-ddisc", "full"],
                     help="full: ρ-wavelet double products with spins (P2 App. B); wavelet method only")
-    pr.add_argument("--method", default="wavelet", choices=["wavelet", "grid"])
+    pr.add_argument("--method", default=None, choices=["wavelet", "grid"],
+                    help="default: wavelet for the c2 objectives, grid for max-c0 (the float64 wavelet stalls "
+                         "5.3e-4 below the tip; the spline grid reaches it, docs/convergence.md)")
     pr.add_argument("--objective", default="max-c0", help="max-c0 | min-c2 | max-c2")
     pr.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
     pr.add_argument("--nmax", type=int, default=None, help="wavelet centres Σ(Nmax) (wavelet; default 12)")
@@ -86,11 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="wavelet: do not impose T(∞) = 0 (shows the UV–IR subtlety of P1 §4.3)")
     pr.add_argument("--no-threshold-term", action="store_true",
                     help="wavelet: drop the 1/sqrt(4−s) threshold term (only regular thresholds)")
-    pr.add_argument("--elements", default="linear", choices=["linear", "spline"],
-                    help="grid: piecewise-linear (default) or natural cubic-spline h = 1 − Re S0")
-    pr.add_argument("--refine", type=int, default=1,
-                    help="grid: split the segments between s = 5.6 and 10⁴ into this many (converged max c0: "
-                         "--elements spline --refine 16, ~2200 nodes, minutes)")
+    pr.add_argument("--elements", default="spline", choices=["linear", "spline"],
+                    help="grid: natural cubic-spline (default) or piecewise-linear h = 1 − Re S0")
+    pr.add_argument("--refine", type=int, default=2,
+                    help="grid: split the segments between s = 5.6 and 10⁴ into this many (default 2; "
+                         "--refine 16: ~2200 nodes, minutes)")
     pr.add_argument("--jmax", type=int, default=16, help="full: unitarity imposed for even J ≤ JMAX (default 16)")
     pr.add_argument("--inelasticity", default=None, metavar="FILE",
                     help="η_J(s) profile (JSON/NPZ, docs/inelasticity.md): impose |S_J|² ≤ 1 − η_J")
@@ -107,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--procs", type=int, default=1, help="sdpb ≥ 2.7: run pmp2sdp and sdpb under mpirun -n PROCS")
     pr.add_argument("--sdpb-checkpoint", default=None, metavar="PATH",
                     help="sdpb: keep the final checkpoint at PATH; start from it if it exists (a neighbouring point)")
+    pr.add_argument("--rounds", type=int, default=8,
+                    help="adaptive refinement: up to this many re-solves with the points where the certificate "
+                         "found unitarity violated imposed too (default 8, 0 = a single solve)")
     pr.add_argument("--json", action="store_true")
 
     du = _bound_parser(sub, "dual", "rigorous dual bound of the zero-ddisc model (Chebyshev dual SDP)",
@@ -150,9 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "Newton-polished and certified (P1 §5.1)")
     np_.add_argument("--c0", type=_number, required=True, help="e.g. 28pi")
     np_.add_argument("--c2", type=_number, required=True, help="target c2")
-    np_.add_argument("--ansatz", default="regular", choices=["regular", "singular"],
+    np_.add_argument("--ansatz", default="auto", choices=["auto", "regular", "singular"],
                      help="threshold behaviour (57a/b): regular S0(4) = 1 (lower boundary), singular "
-                          "S0(4) = −1 (the interior family)")
+                          "S0(4) = −1 (the interior family); auto (default): regular when the target lies within "
+                          "1e-4 of the dual lower bound, singular inside, and the other one if the first misses")
     np_.add_argument("--inelastic", action="store_true",
                      help="|S0| = 1 below s = 16 and above --inelastic-max, |S0| ≤ 1 in between (eqs. 70–71)")
     np_.add_argument("--inelastic-max", type=_number, default=1e3, help="top of the inelastic window (default 1e3)")
@@ -201,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .twoprr.cli import add_parser as add_2prr_parser
     add_2prr_parser(sub)  # 2prr
 
+    _add_strict(pr, du, nn, bl, np_)
     from crosscheck.cli import add_parsers as add_almond_parsers
     add_almond_parsers(sub)  # almond, crosscheck
     from .qotam_cli import add_parser as add_qotam_parser
@@ -238,12 +267,19 @@ def _run_primal(a) -> dict:
         raise CliError("--c0 is fixed only for min-c2/max-c2; max-c0 leaves c0 free")
     if a.objective != "max-c0" and a.c0 is None:
         raise CliError(f"objective {a.objective} needs --c0 (e.g. --c0 28pi)")
+    if a.rounds < 0:
+        raise CliError(f"--rounds must be ≥ 0, got {a.rounds}")
     if a.model == "full":
         return _run_primal_full(a)
     if a.svd_cutoff is not None or a.jmin is not None or a.jmax != 16:
         raise CliError("--svd-cutoff, --jmin and --jmax apply to --model full")
-    eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend}  # |S0|² ≤ 1 − η0 (sdp.inelastic)
-    if a.method == "wavelet":
+    eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend,  # |S0|² ≤ 1 − η0 (sdp.inelastic)
+            "rounds": a.rounds}
+    wavelet_only = (a.nmax, a.grid, a.no_uv_condition, a.no_threshold_term, a.solver) != (None, None, False, False,
+                                                                                         "clarabel")
+    routed = a.method is None and a.objective == "max-c0" and not wavelet_only
+    method = "grid" if routed else (a.method or "wavelet")
+    if method == "wavelet":
         from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
 
         from .budget import check_size, wavelet_estimate
@@ -260,7 +296,12 @@ def _run_primal(a) -> dict:
         if a.solver == "sdpb":
             from sdp.zero_ddisc_wavelet import solve_wavelet_sdpb
             return solve_wavelet_sdpb(a.objective, a.c0, cfg, procs=a.procs, checkpoint=a.sdpb_checkpoint)
-        return solve_wavelet(a.objective, a.c0, cfg)
+        res = solve_wavelet(a.objective, a.c0, cfg)
+        if a.objective == "max-c0" and res.value is not None:
+            res.message = ("the float64 wavelet max c0 stalls ~5.3e-4 below the dual bound (rank truncation, "
+                           "docs/convergence.md); the default route --method grid reaches 6e-5") + \
+                (f"; {res.message}" if res.message else "")
+        return res
     from sdp.zero_ddisc_grid import GridConfig, solve_grid
     if a.solver == "sdpb":
         raise CliError("--solver sdpb is available for --method wavelet only (so far)")
@@ -271,13 +312,18 @@ def _run_primal(a) -> dict:
         raise CliError(f"--grid too small: {nodes} spectral nodes (need ≥ 8)")
     if a.refine < 1:
         raise CliError(f"--refine must be ≥ 1, got {a.refine}")
-    return solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, spline=a.elements == "spline",
-                                                    refine=a.refine, solver=a.solver, **eta0))
+    res = solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, spline=a.elements == "spline",
+                                                   refine=a.refine, solver=a.solver, **eta0))
+    if routed:
+        res.config["route"] = "grid"
+        res.message = ("max c0 by the spline grid (the default route: the float64 wavelet stalls 5.3e-4 below "
+                       "the tip)") + (f"; {res.message}" if res.message else "")
+    return res
 
 
 def _run_primal_full(a):
     from sdp.full_wavelet import solve_full
-    if a.method != "wavelet":
+    if a.method not in (None, "wavelet"):
         raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")
     return solve_full(a.objective, a.c0, _full_config(a, a.solver))
 
@@ -297,7 +343,7 @@ def _full_config(a, solver: str):
                       threshold_term=not getattr(a, "no_threshold_term", False),
                       uv_condition=not getattr(a, "no_uv_condition", False),
                       solver=solver, jmin=-1 if jmin is None else jmin, inelasticity=a.inelasticity,
-                      eta_extend=a.eta_extend, **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
+                      eta_extend=a.eta_extend, rounds=getattr(a, "rounds", 0), **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
 
 
 def _run_nn_dual(a) -> dict:
@@ -325,17 +371,35 @@ def _run_nn_primal(a):
     if not a.inelastic_max > 16:
         raise CliError(f"--inelastic-max must lie above s = 16, got {a.inelastic_max}")
     dual = None
-    if a.compare_dual:
+    if a.compare_dual or a.ansatz == "auto":
         from sdp.zero_ddisc_dual import solve_dual
         dual = tuple(solve_dual(obj, a.c0).value for obj in ("min-c2", "max-c2"))
-    cfg = NNPrimalConfig(ansatz=a.ansatz, inelastic=a.inelastic, s_inelastic_max=a.inelastic_max, epochs=a.epochs,
-                         lr=a.lr, gamma=a.gamma, seed=a.seed, polish=not a.no_polish)
-    return train_primal(a.c0, a.c2, cfg, init=a.init, checkpoint=a.checkpoint, eta_out=a.eta_out,
-                        progress=not a.json, dual_bounds=dual)
+    order = [a.ansatz] if a.ansatz != "auto" else _ansatz_order(a.c2, dual[0])
+    for k, ansatz in enumerate(order):
+        cfg = NNPrimalConfig(ansatz=ansatz, inelastic=a.inelastic, s_inelastic_max=a.inelastic_max, epochs=a.epochs,
+                             lr=a.lr, gamma=a.gamma, seed=a.seed, polish=not a.no_polish)
+        res = train_primal(a.c0, a.c2, cfg, init=a.init, checkpoint=a.checkpoint, eta_out=a.eta_out,
+                           progress=not a.json, dual_bounds=dual if a.compare_dual else None)
+        if a.ansatz == "auto":
+            res.certificate = {**(res.certificate or {}), "ansatz_tried": order[:k + 1]}
+        if res.status not in ("off-target", "outside", "failed"):
+            break
+    return res
+
+
+LOWER_BOUNDARY_BAND = 1e-4   # relative: a target this close to the dual min c2 is on the lower boundary
+
+
+def _ansatz_order(c2: float, dual_min_c2: float) -> list[str]:
+    """Regular first on the lower boundary (an isolated family there), singular first inside."""
+    on_lower = c2 - dual_min_c2 <= LOWER_BOUNDARY_BAND * max(abs(dual_min_c2), 1e-12)
+    return ["regular", "singular"] if on_lower else ["singular", "regular"]
 
 
 def _print_nn_primal(res) -> None:
     cert = res.certificate or {}
+    tried = cert.get("ansatz_tried")
+    print(f"  ansatz      : {res.config.get('ansatz')}" + (f"  (auto: tried {', '.join(tried)})" if tried else ""))
     print(f"  target      : c2 = {cert['c2_target']:.10g}  (met: {cert['target_met']})")
     print(f"  residual    : max ||S0|²−1| at the {cert['imposed_points']} nodes: network {cert['nn_residual']:.2e}, "
           f"polished {cert['polished_residual'] if cert['polished_residual'] is not None else float('nan'):.2e}")
@@ -452,6 +516,10 @@ def _print_result(res, as_json: bool) -> None:
         print(f"  certified   : {res.certified}  (max |{wave}|²−1{'+η' if res.config.get('inelasticity') else ''} = "
               f"{cert.get('max_unitarity_violation', float('nan')):.2e} on {cert.get('check_points')} points, "
               f"tolerance {cert.get('tolerance')})")
+        ref = cert.get("refinement")
+        if ref:
+            print(f"  refinement  : {len(ref['rounds'])} solve(s), +{ref['points_added']} imposed points "
+                  f"(smatrix.refine; confirmed on {ref['budget']['confirm']}× the imposed points)")
         if res.model == "full":
             print(f"  ansatz      : Nmax {res.config['nmax']}: {cert.get('ansatz_size')} terms "
                   f"({cert.get('wavelets')} wavelets, {cert.get('pairs')} pairs), rank kept {cert.get('rank_kept')}, "
@@ -463,6 +531,11 @@ def _dispatch(a) -> int:
     """Run the parsed command; its exit code."""
     _check_c0(a)
     _require_sdpb(a)
+    if getattr(a, "threads", None) is not None and a.threads < 1:
+        raise CliError(f"--threads must be ≥ 1, got {a.threads}")
+    if a.command not in ("almond", "crosscheck"):   # before numpy/torch load (smatrix.threads)
+        from .threads import apply_threads, choose_threads
+        apply_threads(choose_threads(getattr(a, "threads", None)))
     if getattr(a, "procs", 1) < 1 or (getattr(a, "procs", 1) > 1 and getattr(a, "solver", None) != "sdpb"):
         raise CliError("--procs N ≥ 1 applies to --solver sdpb (SDPB ≥ 2.7 under mpirun)")
     if getattr(a, "sdpb_checkpoint", None) is not None and a.solver != "sdpb":
@@ -477,7 +550,7 @@ def _dispatch(a) -> int:
             print(f"infeasible: {res.message or 'no amplitude satisfies unitarity with these constraints'}",
                   file=sys.stderr)
             return EXIT_INFEASIBLE
-        return 0 if res.value is not None else _failed(res)
+        return _uncertified_exit(res, a.strict) if res.value is not None else _failed(res)
     if a.command in ("dual", "nn-dual"):
         res = _run_dual(a) if a.command == "dual" else _run_nn_dual(a)
         save_if_asked(a, res)
@@ -485,12 +558,12 @@ def _dispatch(a) -> int:
         if res.status == "infeasible":
             print(f"infeasible: {res.message}", file=sys.stderr)
             return EXIT_INFEASIBLE
-        return 0 if res.value is not None else _failed(res)
+        return _uncertified_exit(res, a.strict) if res.value is not None else _failed(res)
     if a.command == "baseline":
         res = _run_baseline(a)
         save_if_asked(a, res)
         _print_result(res, a.json)
-        return 0 if res.status == "converged" else _failed(res)
+        return _uncertified_exit(res, a.strict) if res.status.startswith("converged") else _failed(res)
     if a.command == "nn-primal":
         res = _run_nn_primal(a)
         save_if_asked(a, res)
@@ -502,7 +575,7 @@ def _dispatch(a) -> int:
             return EXIT_INFEASIBLE
         if res.status in ("failed", "off-target"):
             return _failed(res)
-        return 0
+        return _uncertified_exit(res, a.strict)
     if a.command == "sdpb" and a.sdpb_command == "export":
         return _run_sdpb_export(a)
     if a.command == "sdpb":

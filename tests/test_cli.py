@@ -31,8 +31,38 @@ def test_primal_json_contract():
     (["primal", "--objective", "max-c9"], 2, "unknown objective"),
     (["primal", "--objective", "min-c2"], 2, "needs --c0"),
 ])
-def test_bad_input_is_a_clear_error(args, code, text):
-    rc, out, err = run(*args)
-    assert rc == code
-    assert text in err
-    assert "Traceback" not in err + out
+def test_bad_input_is_a_clear_error(args, code, text, capsys):
+    """In process: one line on stderr and the documented exit code (no traceback)."""
+    from smatrix.cli import main
+    rc = main(list(args))
+    err = capsys.readouterr().err
+    assert rc == code and text in err and len(err.strip().splitlines()) == 1, (rc, err)
+
+
+def test_uncertified_value_warns_and_strict_exits_5(capsys):
+    """In-process: one solve of the wavelet max c0 violates unitarity between the points (2.7e-4):
+    one warning line on stderr, exit 0 — and exit 5 under --strict; the refined default passes."""
+    from smatrix.cli import EXIT_UNCERTIFIED, main
+    args = ["primal", "--method", "wavelet", "--objective", "max-c0", "--nmax", "8", "--json"]
+    assert main([*args, "--rounds", "0"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("warning:") and "NOT certified" in err[0]
+    assert main([*args, "--rounds", "0", "--strict"]) == EXIT_UNCERTIFIED == 5
+    capsys.readouterr()
+    assert main([*args, "--strict"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["certified"] and out["certificate"]["refinement"]["passed"]
+    assert out["certificate"]["max_unitarity_violation"] <= 1e-6
+
+
+def test_nn_primal_ansatz_order():
+    from smatrix.cli import _ansatz_order
+    assert _ansatz_order(0.7506026, 0.7506025) == ["regular", "singular"]     # on the lower boundary
+    assert _ansatz_order(0.80, 0.7506025) == ["singular", "regular"]          # inside the almond
+
+
+@pytest.mark.parametrize("args", [["primal", "--rounds", "-1"], ["nn-dual", "--threads", "0"]])
+def test_bad_rounds_and_threads_in_process(args, capsys):
+    from smatrix.cli import main
+    assert main(args) == 2
+    assert capsys.readouterr().err.startswith("error:")

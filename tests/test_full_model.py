@@ -124,7 +124,7 @@ def test_full_maximum_below_S_wave_only_dual_bound(elastic_max):
 def test_certificate_catches_precision_artefact():
     """Keeping directions down to 1e-13 of σ_max at Nmax 6 lets double precision exploit the
     ill-conditioning: the solver reports c0 above the known maximum, the certificate rejects it."""
-    res = solve_full("max-c0", None, FullConfig(nmax=6, svd_cutoff=1e-13))
+    res = solve_full("max-c0", None, FullConfig(nmax=6, svd_cutoff=1e-13, rounds=0))
     assert res.value > C0MAX_PUBLISHED * (1 + 1e-4)
     assert not res.certified
     assert "artefact" in res.message
@@ -140,7 +140,7 @@ def test_injected_inelasticity_lowers_max_c0_and_raises_min_c2_monotonically(tmp
     path = str(_profile(tmp_path))
     runs = {}
     for obj, c0 in (("max-c0", None), ("min-c2", 28 * math.pi)):
-        runs[obj] = [solve_full(obj, c0, FullConfig(nmax=4, svd_cutoff=1e-8, jmin=j,
+        runs[obj] = [solve_full(obj, c0, FullConfig(nmax=4, svd_cutoff=1e-8, jmin=j, rounds=0,  # same points
                                                     inelasticity=path if j >= 0 else None)) for j in (-1, 0, 4)]
     v, w = [r.value for r in runs["max-c0"]], [r.value for r in runs["min-c2"]]
     assert all(b <= a * (1 + 1e-6) for a, b in zip(v, v[1:])), v
@@ -189,7 +189,7 @@ def test_cli_full_model_json(capsys):
 def test_sdpb_solves_the_same_reduced_problem_as_clarabel():
     """SDPB (256 bits) on the reduced full-model problem: optimal, agrees with Clarabel's
     optimal_inaccurate value to its accuracy, and the amplitude passes the same certificate."""
-    cfg = dict(nmax=4, grid=60, svd_cutoff=1e-8)
+    cfg = dict(nmax=4, grid=60, svd_cutoff=1e-8, rounds=0)
     ref = solve_full("max-c0", None, FullConfig(**cfg))
     res = solve_full("max-c0", None, FullConfig(**cfg, solver="sdpb"))
     assert res.status == "optimal" and res.certificate["sdpb"]["duality_gap"] < 1e-20

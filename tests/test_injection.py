@@ -42,7 +42,7 @@ def test_wavelet_injection_moves_bounds_inwards_and_is_certified(eta0_file):
 
 
 def test_grid_injection_moves_bounds_inwards(eta0_file):
-    cfg = dict(nodes=150)
+    cfg = dict(nodes=150, rounds=0)
     top = [solve_grid("max-c0", None, GridConfig(**cfg, inelasticity=p)) for p in (None, eta0_file)]
     low = [solve_grid("min-c2", C0, GridConfig(**cfg, inelasticity=p)) for p in (None, eta0_file)]
     assert top[1].value < top[0].value * (1 - 0.05)

@@ -11,8 +11,9 @@ from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
 from smatrix.certify import dense_check_points, unitarity_violation
 
 C0_28PI = 28 * math.pi
-W = WaveletConfig(nmax=12, grid=300)
-G = GridConfig(nodes=300)
+# the formulations themselves (one solve each); the refinement loop is tested in test_refine.py
+W = WaveletConfig(nmax=12, grid=300, rounds=0)
+G = GridConfig(nodes=300, rounds=0)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def test_min_le_max_and_certificates_remeasured(slice_28pi):
 def test_free_theory_c0_zero_gives_c2_zero():
     for obj in ("min-c2", "max-c2"):
         assert abs(solve_wavelet(obj, 0.0, WaveletConfig(nmax=6)).value) < 1e-7
-        assert abs(solve_grid(obj, 0.0, GridConfig(nodes=80)).value) < 1e-7
+        assert abs(solve_grid(obj, 0.0, GridConfig(nodes=80, rounds=0)).value) < 1e-7
 
 
 def test_one_loop_lower_boundary():
@@ -56,7 +57,7 @@ def test_one_loop_lower_boundary():
     Im f0 = ϱ f0²/2, f0 = c0/16π, in the sum rule (27))."""
     k = quad(lambda s: math.sqrt((s - 4) / s) / (s - 4 / 3) ** 3, 4, math.inf)[0] / (32 * math.pi**2)
     for c0 in (0.25, 0.5):
-        for res in (solve_wavelet("min-c2", c0, W), solve_grid("min-c2", c0, GridConfig(nodes=150))):
+        for res in (solve_wavelet("min-c2", c0, W), solve_grid("min-c2", c0, GridConfig(nodes=150, rounds=0))):
             assert res.value / c0**2 == pytest.approx(k, rel=5e-3)
     # and the upper boundary is tangent to c2 = 3c0/64 at the origin
     up = solve_wavelet("max-c2", 0.5, W)
@@ -72,8 +73,8 @@ def test_max_c0_both_methods_and_above_is_infeasible():
 
 
 def test_uv_condition_off_overshoots_max_c0_and_certificate_catches_it():
-    on = solve_wavelet("max-c0", None, WaveletConfig(nmax=12, grid=40))
-    off = solve_wavelet("max-c0", None, WaveletConfig(nmax=12, grid=40, uv_condition=False))
+    on = solve_wavelet("max-c0", None, WaveletConfig(nmax=12, grid=40, rounds=0))
+    off = solve_wavelet("max-c0", None, WaveletConfig(nmax=12, grid=40, uv_condition=False, rounds=0))
     assert off.value > on.value + 5
     assert not off.certified and off.certificate["details"]["worst_s"] > 1e12
 
@@ -101,8 +102,8 @@ def test_spline_elements_close_in_on_the_dual_bound():
     from sdp.zero_ddisc_dual import solve_dual
     c0 = 28 * math.pi
     bound = solve_dual("max-c2", c0).value
-    lin = solve_grid("max-c2", c0, GridConfig(nodes=150)).value
-    spl = solve_grid("max-c2", c0, GridConfig(nodes=150, spline=True)).value
+    lin = solve_grid("max-c2", c0, GridConfig(nodes=150, rounds=0)).value
+    spl = solve_grid("max-c2", c0, GridConfig(nodes=150, spline=True, rounds=0)).value
     assert lin <= spl <= bound + 1e-7 * bound
     assert (bound - spl) < 0.5 * (bound - lin)
 
@@ -113,13 +114,13 @@ def test_converged_grid_max_c0_within_1e4_of_the_dual_bound():
     on the rigorous dual bound at max c0 (measured gap 5.7e-5; docs/convergence.md)."""
     from sdp.zero_ddisc_dual import solve_dual
     bound = solve_dual("max-c0").value
-    primal = solve_grid("max-c0", None, GridConfig(nodes=300, spline=True, refine=16)).value
+    primal = solve_grid("max-c0", None, GridConfig(nodes=300, spline=True, refine=16, rounds=0)).value
     assert primal <= bound and (bound - primal) / bound < 1e-4
 
 
 def test_refinement_moves_max_c0_towards_the_dual_bound():
     from sdp.zero_ddisc_dual import solve_dual
     bound = solve_dual("max-c0").value
-    coarse = solve_grid("max-c0", None, GridConfig(nodes=150)).value
-    fine = solve_grid("max-c0", None, GridConfig(nodes=150, refine=2)).value
+    coarse = solve_grid("max-c0", None, GridConfig(nodes=150, rounds=0)).value
+    fine = solve_grid("max-c0", None, GridConfig(nodes=150, refine=2, rounds=0)).value
     assert coarse < fine <= bound
