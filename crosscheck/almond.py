@@ -72,17 +72,20 @@ def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progre
     counts = {"computed": 0, "reused": 0, "failed": 0}
     point = lambda m, obj, c0: make_point(cfg.model, m, obj, c0, cfg.settings[m])
     ref_name = REFERENCE_DUAL if REFERENCE_DUAL in by_name else None
-    first = [point(ref_name, "max-c0", None)] if ref_name else [point(m.name, "max-c0", None) for m in cfg.methods]
+    tip_methods = [m for m in cfg.methods if "max-c0" in m.objectives]   # primal-nn: c2 boundaries only
+    first = [point(ref_name, "max-c0", None)] if ref_name else [point(m.name, "max-c0", None) for m in tip_methods]
     rows = _execute(first, by_name, executor, store, cfg.retry_failed, progress, counts)
     c0max, ref_from = _reference_c0max(rows, by_name)
     c0s = slice_c0(c0max, cfg.slices, cfg.c0_range)
-    rest = [p for p in (point(m.name, "max-c0", None) for m in cfg.methods) if p["key"] not in rows]
-    rest += [point(m.name, obj, c0) for c0 in c0s for obj in C2_OBJECTIVES for m in cfg.methods]
+    rest = [p for p in (point(m.name, "max-c0", None) for m in tip_methods) if p["key"] not in rows]
+    rest += [point(m.name, obj, c0) for c0 in c0s for obj in C2_OBJECTIVES for m in cfg.methods
+             if obj in m.objectives]
     rows.update(_execute(rest, by_name, executor, store, cfg.retry_failed, progress, counts))
     counts["failed"] = sum(r["status"] == "failed" for r in rows.values())   # this run's and kept ones
     return {"schema": ALMOND_SCHEMA, "model": cfg.model, "labels": cfg.labels,
             "methods": {m.name: {"kind": m.kind, "settings": cfg.settings[m.name], "tolerance": m.tolerance,
-                                 "tip_tolerance": m.tip_tolerance, "atol": m.atol} for m in cfg.methods},
+                                 "tip_tolerance": m.tip_tolerance, "atol": m.atol, "objectives": list(m.objectives)}
+                        for m in cfg.methods},
             "c0max_reference": c0max, "c0max_from": ref_from, "c0_range": list(cfg.c0_range),
             "slices": c0s, "points": list(rows.values()), "executor": executor.name, "store": str(store.path),
             **counts, "seconds": time.perf_counter() - t0}
@@ -104,9 +107,19 @@ def _execute(points: list[dict], methods: dict[str, Method], executor: Executor,
             for p, row in executor.run(compute_point, [(p, methods[p["method"]].run) for p in todo]):
                 store.record(row)
                 counts["computed"] += 1
-                bar.set_postfix_str(f"{p['method']} {p['objective']}", refresh=False)
+                bar.set_postfix_str(_point_line(row), refresh=False)
                 bar.update(1)
     return {p["key"]: store.get(p["method"], p["key"]) for p in points}
+
+
+def _point_line(row: dict) -> str:
+    """method objective c0/π → value (certified or not, seconds), or the failure."""
+    where = "" if row.get("c0") is None else f" c0/π = {row['c0'] / math.pi:.4f}"
+    head = f"{row['method']} {row['objective']}{where}"
+    if row["status"] != "done" or row.get("value") is None:
+        return f"{head}: {row['status']} {row.get('reason') or ''}".rstrip()
+    cert = "certified" if row.get("certified") else "UNCERTIFIED"
+    return f"{head} = {row['value']:.10g} ({cert}, {row.get('seconds') or 0:.1f} s)"
 
 
 def _reference_c0max(rows: dict[str, dict], methods: dict[str, Method]) -> tuple[float, str]:
