@@ -123,7 +123,7 @@ def draw_almond(almond: dict) -> Figure:
                 x, y = r["value"], r["result"]["c2"]
             else:
                 x, y = r["c0"], r["value"]
-            ax.scatter([x / math.pi], [y], s=14, marker=marker, color=color,
+            ax.scatter([x / math.pi], [y], s=14, marker=marker, edgecolors=color,
                        facecolors=color if r.get("certified") else "none", zorder=3)
         tip = next((r for r in rows if r["objective"] == "max-c0"), None)
         if tip is not None and meta["kind"] == "dual":
@@ -131,7 +131,7 @@ def draw_almond(almond: dict) -> Figure:
         _gap_points(gx, almond, m, color, marker)
     c0 = np.linspace(0, c0max * 0.45, 20)
     ax.plot(c0 / math.pi, 3 * c0 / 64, color="gray", lw=0.6, label="c2 = 3c0/64: tangent at the origin (eq. 35)")
-    ax.scatter([], [], s=14, marker="o", color="k", facecolors="none", label="hollow: uncertified amplitude")
+    ax.scatter([], [], s=14, marker="o", edgecolors="k", facecolors="none", label="hollow: uncertified amplitude")
     ax.set_xlabel("c0/π")
     ax.set_ylabel("c2")
     ax.set_title("zero-ddisc allowed region (P1 Fig. 2a): primal inside, dual outside")
@@ -157,7 +157,7 @@ def _gap_points(gx, almond: dict, m: str, color: str, marker: str) -> None:
         if r["method"] != m or not _ok(r) or gap is None or r.get("reference") == m:
             continue
         x = (r["value"] if r["objective"] == "max-c0" else r["c0"]) / math.pi
-        gx.scatter([x], [max(abs(gap), 1e-12)], marker=shape[r["objective"]], s=22, color=color,
+        gx.scatter([x], [max(abs(gap), 1e-12)], marker=shape[r["objective"]], s=22, edgecolors=color,
                    facecolors=color if r.get("certified") else "none", label=None if labelled else m)
         labelled = True
 
@@ -220,10 +220,10 @@ def draw_zeros(almond: dict, rows: list[dict]) -> Figure:
         c0 = r["c0"] if r["c0"] is not None else r["value"]
         filled = r["objective"] != "max-c2"
         for z in a.get("resonance_zeros", []):
-            ax.scatter(z["re"], z["im"], color=cmap(min(c0 / c0max, 1.0)), marker=marker, s=22,
-                       facecolors=None if filled else "none")
+            zc = cmap(min(c0 / c0max, 1.0))
+            ax.scatter(z["re"], z["im"], edgecolors=[zc], marker=marker, s=22, facecolors=[zc] if filled else "none")
         for s0 in a.get("real_zeros", []):
-            bx.scatter(c0 / math.pi, s0, color=color, marker=marker, s=18, facecolors=None if filled else "none")
+            bx.scatter(c0 / math.pi, s0, edgecolors=color, marker=marker, s=18, facecolors=color if filled else "none")
     for m in sorted({r["method"] for r in rows}):
         color, marker, _ = _STYLE.get(m, ("k", ".", "-"))
         ax.scatter([], [], color="gray", marker=marker, label=m)
