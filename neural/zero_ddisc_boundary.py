@@ -40,6 +40,8 @@ BRANCH = {"min-c2": "regular", "max-c2": "singular"}
 START_FRACTION = 0.5          # cold start target of the upper boundary: this × 3c0/64 (the tangent, eq. 35)
 HOT_START_FRACTION = 0.9      # hot start target: this × the neighbour's boundary × c0/c0'
 FIRST_STEP = 0.05             # first continuation step, relative to the start c2
+FOLD_OFFSET = 5e-7            # below the end of the regular solutions, relative (< C2_MATCH)
+LOWER_STEP = 1e-3             # first step below the reached c2 on the lower boundary, relative
 SAFEGUARD = 0.1               # regula-falsi trials stay this fraction of the bracket away from its ends
 
 
@@ -80,7 +82,7 @@ def boundary_c2(objective: str, c0: float, config: BoundaryConfig = BoundaryConf
     training = {k: trained.certificate.get(k) for k in ("nn_residual", "c2_nn", "training_loss", "epochs",
                                                         "threshold_width")}
     if objective == "min-c2":
-        res, info = _lower(c0, trained, nn, training)
+        res, info = _lower(c0, trained, nn, training, config)
     else:
         res, info = _upper(c0, trained, nn, training, config)
     if res.status == "polished":           # the reported amplitude: re-measured on the dense grid
@@ -104,13 +106,46 @@ def _start_target(objective: str, c0: float, near: dict | None) -> float:
     return START_FRACTION * tangent
 
 
-def _lower(c0: float, trained: Result, nn: NNPrimalConfig, training: dict) -> tuple[Result, dict]:
-    """The regular elastic solution is isolated: its own c2 is the boundary (the final polish, with
-    that c2 as the target, makes the reported amplitude meet it: status 'polished')."""
-    res = trained
-    if res.status == "off-target" and math.isfinite(res.c2):
-        res = replace(res, status="polished", message="")
-    return res, {"criterion": "regular threshold: the isolated elastic solution (lower boundary)", "polishes": 1}
+def _lower(c0: float, trained: Result, nn: NNPrimalConfig, training: dict,
+           config: BoundaryConfig) -> tuple[Result, dict]:
+    """Regular threshold: the elastic solutions at fixed c0 end at the lower boundary. Away from
+    the tip the solution is isolated (any lower target is 'off-target' and returns it); near the
+    tip the discretised equations carry a node-to-node sawtooth direction, along which targets
+    above the boundary are met, and the family ends where the sawtooth vanishes — there the
+    polish stops meeting a lower target and returns the end member. So: ask for c2 below the one
+    reached, by steps that double while they are met, until the polish reports 'off-target'."""
+    solved = lambda r: r.status in ("polished", "off-target") and math.isfinite(r.c2)
+    res, polishes, step = trained, 0, LOWER_STEP
+    if not solved(res):
+        return res, {"criterion": "regular threshold: no elastic solution from this start", "polishes": 0}
+    while polishes < config.max_polishes:
+        q = polish_from(c0, res.c2 * (1.0 - step), res.extra["h"], nn, training, False)
+        polishes += 1
+        if not solved(q):
+            break
+        res = q
+        if q.status == "off-target":
+            # the end is a fold (the sawtooth grows like sqrt(c2 − c2_end)): a target just below the
+            # c2 reached lets the least-squares polish settle on the fold itself, within C2_MATCH
+            end = polish_from(c0, res.c2 * (1.0 - FOLD_OFFSET), res.extra["h"], nn, training, False)
+            polishes += 1
+            res = end if end.status == "polished" else res
+            return replace(res, status="polished", message=""), {
+                "criterion": "regular threshold: the end of the elastic solutions (lower boundary)",
+                "sawtooth_between_nodes": _sawtooth(res), "polishes": polishes}
+        step *= 2.0
+    return replace(res, status="failed", message=f"no end of the regular solutions within {polishes} polishes"), {
+        "criterion": "regular threshold: unbracketed", "polishes": polishes}
+
+
+def _sawtooth(res: Result) -> float:
+    """Signed amplitude of a node-to-node oscillation: mean of (−1)^i (|S0|² − 1) at the midpoints
+    (in log(s − 4)) of the bulk intervals i, 4.05 < s < 300 (a diagnostic of the lower boundary)."""
+    s = res.extra["amplitude"].grid.nodes
+    s = s[(s > 4.05) & (s < 300.0)]
+    mid = 4.0 + np.sqrt((s[1:] - 4.0) * (s[:-1] - 4.0))
+    v = np.abs(res.extra["amplitude"].S(0, mid)) ** 2 - 1.0
+    return float(np.mean(v * (-1.0) ** np.arange(v.size)))
 
 
 def _inside(r: Result) -> bool:
