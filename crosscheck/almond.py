@@ -76,15 +76,16 @@ def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progre
     counts = {"computed": 0, "reused": 0, "failed": 0}
     point = lambda m, obj, c0: make_point(cfg.model, m, obj, c0, cfg.settings[m])
     ref_name = REFERENCE_DUAL if REFERENCE_DUAL in by_name else None
-    first = [point(ref_name, "max-c0", None)] if ref_name else [point(m.name, "max-c0", None) for m in cfg.methods]
+    tip_methods = [m for m in cfg.methods if "max-c0" in m.objectives]   # primal-nn: c2 boundaries only
+    first = [point(ref_name, "max-c0", None)] if ref_name else [point(m.name, "max-c0", None) for m in tip_methods]
     rows = _execute(first, by_name, executor, store, cfg.retry_failed, progress, counts)
     c0max, ref_from = _reference_c0max(rows, by_name)
     c0s = slice_c0(c0max, cfg.slices, cfg.c0_range)
-    rest = [p for p in (point(m.name, "max-c0", None) for m in cfg.methods) if p["key"] not in rows]
+    rest = [p for p in (point(m.name, "max-c0", None) for m in tip_methods) if p["key"] not in rows]
     # checkpoints live next to the store: only local workers share that disk
     chained = [m for m in cfg.methods if m.hot and cfg.hot_start and isinstance(executor, LocalExecutor)]
     rest += [point(m.name, obj, c0) for i, c0 in enumerate(c0s) for obj in C2_OBJECTIVES for m in cfg.methods
-             if m not in chained or i == 0]
+             if obj in m.objectives and (m not in chained or i == 0)]
     chain_dir = Path(store.path).parent / "hot-start"
     if chained:
         chain_dir.mkdir(parents=True, exist_ok=True)
@@ -99,7 +100,8 @@ def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progre
     counts["failed"] = sum(r["status"] == "failed" for r in rows.values())   # this run's and kept ones
     return {"schema": ALMOND_SCHEMA, "model": cfg.model, "labels": cfg.labels,
             "methods": {m.name: {"kind": m.kind, "settings": cfg.settings[m.name], "tolerance": m.tolerance,
-                                 "tip_tolerance": m.tip_tolerance, "atol": m.atol} for m in cfg.methods},
+                                 "tip_tolerance": m.tip_tolerance, "atol": m.atol, "objectives": list(m.objectives)}
+                        for m in cfg.methods},
             "c0max_reference": c0max, "c0max_from": ref_from, "c0_range": list(cfg.c0_range),
             "slices": c0s, "points": list(rows.values()), "executor": executor.name, "store": str(store.path),
             **counts, "seconds": time.perf_counter() - t0, "provenance": provenance()}
@@ -140,13 +142,23 @@ def _execute(points: list[dict], methods: dict[str, Method], executor: Executor,
                 for p, row in executor.run(compute_point, [(p, methods[p["method"]].run) for p in todo]):
                     store.record(row)
                     counts["computed"] += 1
-                    bar.set_postfix_str(f"{p['method']} {p['objective']}", refresh=False)
+                    bar.set_postfix_str(_point_line(row), refresh=False)
                     bar.update(1)
             except BaseException as exc:
                 store.release("interrupted" if isinstance(exc, KeyboardInterrupt) else f"scan stopped: {type(exc).__name__}")
                 raise
             pending, wait = busy, min(2.0, store.lease_s / 4.0)
     return {p["key"]: store.get(p["method"], p["key"]) for p in points}
+
+
+def _point_line(row: dict) -> str:
+    """method objective c0/π → value (certified or not, seconds), or the failure."""
+    where = "" if row.get("c0") is None else f" c0/π = {row['c0'] / math.pi:.4f}"
+    head = f"{row['method']} {row['objective']}{where}"
+    if row["status"] != "done" or row.get("value") is None:
+        return f"{head}: {row['status']} {row.get('reason') or ''}".rstrip()
+    cert = "certified" if row.get("certified") else "UNCERTIFIED"
+    return f"{head} = {row['value']:.10g} ({cert}, {row.get('seconds') or 0:.1f} s)"
 
 
 def _reference_c0max(rows: dict[str, dict], methods: dict[str, Method]) -> tuple[float, str]:

@@ -51,7 +51,7 @@ def add_parsers(sub) -> None:
         p.add_argument("--retry-failed", action="store_true", help="recompute points recorded as failed")
         p.add_argument("--no-plots", action="store_true", help="skip the figures")
         p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="progress bar on stderr (default: when stderr is a terminal)")
+                       help="progress on stderr (default on: a bar on a terminal, one line per finished point otherwise)")
         p.add_argument("--json", action="store_true")
 
 
@@ -70,7 +70,7 @@ def run_command(a) -> int:
                        labels={"command": a.command, "preset": "quick" if quick else "default"})
     cfg.validate()
     out = check_output_dir(a.out, "--out")          # before any point is computed
-    progress = sys.stderr.isatty() if a.progress is None else a.progress
+    progress = True if a.progress is None else a.progress    # a bar on a terminal, a line per point in logs
     with ResultStore(a.store or out / "results.sqlite") as store, make_executor(a.executor, a.threads) as executor:
         if not a.json:
             print(f"{a.command}: {', '.join(settings)} on {cfg.slices} slices, executor {executor.name}, "
@@ -103,7 +103,7 @@ def json_summary(almond: dict, files: dict[str, str]) -> dict:
                                        "gap": r.get("gap"), "status": r["status"], "reason": r.get("reason")}
                                       for r in pts]}
     primal = [c for c in almond["checks"] if c["check"] == "primal certified"]
-    return {"agreement": almond["agreement"], "primal_certified": sum(c["ok"] for c in primal),
+    return {"agreement": almond["agreement"], "checks": almond["check_counts"], "primal_certified": sum(c["ok"] for c in primal),
             "primal_points": len(primal), "model": almond["model"], "c0max_reference": almond["c0max_reference"],
             "c0max_over_pi": almond["c0max_reference"] / math.pi, "slices": almond["slices"], "methods": methods,
             "failed_checks": [c for c in almond["checks"] if c["counts"] and not c["ok"]],

@@ -237,7 +237,31 @@ def _lost(point: dict, reason: str) -> dict:
 
 
 def progress_bar(total: int, enabled: bool, desc: str):
-    """A tqdm bar over points on stderr (a no-op object when disabled)."""
+    """Progress over points on stderr: a tqdm bar on a terminal, else (logs, pipes, batch jobs) one
+    line per finished point; a no-op object when disabled."""
     from tqdm import tqdm
+    if enabled and total and not sys.stderr.isatty():
+        return _LineProgress(total, desc)
     return tqdm(total=total, desc=desc, unit="pt", file=sys.stderr, disable=not enabled or total == 0,
                 dynamic_ncols=True, leave=False)
+
+
+class _LineProgress:
+    """The tqdm calls the scan makes (set_postfix_str, update), as one flushed line per point."""
+
+    def __init__(self, total: int, desc: str):
+        self.total, self.desc, self.n, self.text, self.t0 = total, desc, 0, "", time.perf_counter()
+
+    def __enter__(self) -> "_LineProgress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def set_postfix_str(self, text: str, refresh: bool = False) -> None:
+        self.text = text
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        print(f"{self.desc}: {self.n}/{self.total} [{time.perf_counter() - self.t0:.0f} s] {self.text}",
+              file=sys.stderr, flush=True)

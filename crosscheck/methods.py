@@ -17,7 +17,6 @@ the agreement verdict (crosscheck.report) checks them, it never assumes them. Wh
 """
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -50,20 +49,9 @@ def run_dual_nn(objective: str, c0: float | None, settings: dict) -> Result:
     return train_dual(objective, c0, NNDualConfig(**settings), init=init, checkpoint=checkpoint, progress=False)
 
 
-_PRIMAL_NN_MODULE = "neural.zero_ddisc_primal"
-
-
-def primal_nn_missing() -> str | None:
-    """Why primal-nn cannot run in the almond (None when it can)."""
-    if importlib.util.find_spec(_PRIMAL_NN_MODULE) is None:
-        return "primal-nn is not available yet (neural/zero_ddisc_primal.py, issue 6, is not in this checkout)"
-    return ("primal-nn is not wired into the almond yet: neural/zero_ddisc_primal.train_primal builds the "
-            "amplitude at a target (c0, c2); the almond needs min/max c2 at fixed c0, i.e. a boundary search "
-            "by P1's Regge criterion (issue 6) — replace run_primal_nn once that exists")
-
-
 def run_primal_nn(objective: str, c0: float | None, settings: dict) -> Result:
-    raise BadInput(primal_nn_missing() or "primal-nn: no runner")
+    from neural.zero_ddisc_boundary import BoundaryConfig, boundary_c2
+    return boundary_c2(objective, c0, BoundaryConfig(**settings))
 
 
 def _config_check(module: str, cls: str) -> Callable[[dict], None]:
@@ -111,6 +99,7 @@ class Method:
     check_settings: Callable[[dict], None] = field(default=lambda settings: None)
     missing: Callable[[], str | None] = field(default=lambda: None)
     hot: dict[str, Any] | None = None  # slices after the first hot-start from the previous one with these overrides
+    objectives: tuple[str, ...] = ("max-c0", "min-c2", "max-c2")   # what the method computes
 
     def settings_for(self, quick: bool, overrides: dict | None = None) -> dict[str, Any]:
         merged = {**self.settings, **(self.quick if quick else {}), **(overrides or {})}
@@ -130,11 +119,12 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("dual-nn", "dual", run_dual_nn, {}, {"epochs": 1500},
            tolerance=1e-2, tip_tolerance=5e-3, atol=5e-4,
            check_settings=_config_check("neural.zero_ddisc_dual", "NNDualConfig"), hot={"epochs": 400}),
-    Method("primal-nn", "primal", run_primal_nn, {}, {}, tolerance=1e-2, tip_tolerance=1e-2,
-           missing=primal_nn_missing),
+    Method("primal-nn", "primal", run_primal_nn, {}, {}, tolerance=1e-4, tip_tolerance=0.0,
+           check_settings=_config_check("neural.zero_ddisc_boundary", "BoundaryConfig"),
+           objectives=("min-c2", "max-c2")),
 )}
 
-DEFAULT_METHODS = ("primal-wavelet", "primal-grid", "dual-sdp", "dual-nn")
+DEFAULT_METHODS = ("primal-wavelet", "primal-grid", "dual-sdp", "dual-nn")   # + primal-nn via --methods (slow near the tip)
 REFERENCE_DUAL = "dual-sdp"
 
 

@@ -3,6 +3,9 @@
 - finished: every point has a value (a primal that is infeasible above its *own* max c0 is
   outside its region, not a failure);
 - dual certified: a dual value counts only when its certificate passed (D[w] re-evaluated);
+- primal certified: every primal amplitude's |S0|² − 1, re-measured on the dense grid, is within
+  the tolerance — agreement needs every primal point certified (an uncertified amplitude is
+  not an allowed one, whatever its value);
 - weak duality: at every point each certified primal value lies on the allowed side of each
   certified dual bound, to WEAK_DUALITY_SLACK relative (the solvers' tolerance); uncertified
   primal amplitudes violate unitarity somewhere, so for them this is reported, not counted;
@@ -60,6 +63,8 @@ def evaluate(almond: dict[str, Any]) -> dict[str, Any]:
             if kind[r["method"]] == "dual":
                 check("dual certified", r, r.get("certified"), "D[w] re-evaluated" if r.get("certified")
                       else "certificate failed: not a rigorous bound")
+            else:
+                check("primal certified", r, r.get("certified"), _primal_certificate(r))
             if ref is not None:
                 scale = max(abs(ref["value"]), 1e-300)
                 side = 1.0 if kind[r["method"]] == "primal" else -1.0
@@ -70,11 +75,7 @@ def evaluate(almond: dict[str, Any]) -> dict[str, Any]:
                     check("stated tolerance", r, abs(r["value"] - ref["value"]) <= tol * scale + atol,
                           f"|gap| = {abs(r['gap']):.2e} vs {tol:g}" + (f" (+ {atol:g} absolute)" if atol else "")
                           + f" to {ref['method']}")
-            if kind[r["method"]] == "primal":   # "agreement" needs every primal amplitude certified
-                cert = (r.get("result") or {}).get("certificate") or {}
-                check("primal certified", r, r.get("certified"),
-                      f"max |S0|²−1 = {cert.get('max_unitarity_violation', float('nan')):.1e} (tolerance "
-                      f"{cert.get('tolerance')})")
+            if kind[r["method"]] == "primal":   # "agreement" also needs the primal certified (above)
                 for d in duals:
                     margin = sign * (d["value"] - r["value"]) / max(abs(d["value"]), 1e-300)
                     check("weak duality", r, margin >= -WEAK_DUALITY_SLACK,
@@ -84,11 +85,37 @@ def evaluate(almond: dict[str, Any]) -> dict[str, Any]:
         if ref is None:
             checks.append({"check": "reference dual", "method": "-", "objective": objective, "c0": c0, "ok": False,
                            "counts": True, "detail": "no certified dual bound at this point"})
-    failed = [c for c in checks if c["counts"] and not c["ok"]]
     almond["checks"] = checks
-    almond["agreement"] = not failed and bool(checks)
+    almond["check_counts"] = check_counts(checks)
+    almond["agreement"] = almond["check_counts"]["failed"] == 0 and bool(checks)
     almond["summary"] = _summary(almond)
     return almond
+
+
+def check_counts(checks: list[dict]) -> dict[str, int]:
+    """The one count of checks that the terminal, --json and report.md all print: counted checks
+    (passed, failed) and, separately, the comparisons shown but not counted (weak duality of
+    uncertified amplitudes, primal points outside their own region)."""
+    counted = [c for c in checks if c["counts"]]
+    passed = sum(bool(c["ok"]) for c in counted)
+    return {"counted": len(counted), "passed": passed, "failed": len(counted) - passed,
+            "not_counted": len(checks) - len(counted)}
+
+
+def counts_line(almond: dict) -> str:
+    n = almond["check_counts"]
+    return (f"{n['passed']}/{n['counted']} counted checks passed"
+            + (f"; {n['not_counted']} shown but not counted (uncertified amplitudes)" if n["not_counted"] else ""))
+
+
+def _primal_certificate(r: dict) -> str:
+    cert = (r.get("result") or {}).get("certificate") or {}
+    viol, tol = cert.get("max_unitarity_violation"), cert.get("tolerance")
+    where = (cert.get("details") or {}).get("worst_s")
+    text = f"max |S0|² − 1 = {viol:.1e}" if isinstance(viol, (int, float)) else "no unitarity certificate"
+    text += f" (tolerance {tol:g})" if isinstance(tol, (int, float)) else ""
+    text += f" at s = {where:.4g}" if isinstance(where, (int, float)) and not r.get("certified") else ""
+    return ("certified: " if r.get("certified") else "UNCERTIFIED: ") + text
 
 
 def _summary(almond: dict) -> dict[str, dict]:
@@ -157,10 +184,8 @@ def console_table(almond: dict) -> str:
 
 def verdict_lines(almond: dict) -> list[str]:
     failed = [c for c in almond["checks"] if c["counts"] and not c["ok"]]
-    head = (f"agreement: {'YES' if almond['agreement'] else 'NO'} — {len(almond['checks']) - len(failed)}/"
-            f"{len(almond['checks'])} checks passed")
-    primal = [c for c in almond["checks"] if c["check"] == "primal certified"]
-    lines = [head, f"primal points certified: {sum(c['ok'] for c in primal)}/{len(primal)}"]
+    head = f"agreement: {'YES' if almond['agreement'] else 'NO'} — {counts_line(almond)}"
+    lines = [head]
     for c in failed[:20]:
         c0 = "max c0" if c["c0"] is None else f"c0/π = {c['c0'] / math.pi:.4f}"
         lines.append(f"  FAILED {c['check']}: {c['method']} {c['objective']} at {c0}: {c['detail']}")
@@ -208,16 +233,17 @@ def markdown_report(almond: dict, files: dict[str, str]) -> str:
     lo, hi = almond["c0_range"]
     out = ["# Zero-ddisc almond: agreement report", "",
            f"**Verdict: {'the methods agree' if almond['agreement'] else 'the methods DISAGREE'}** "
-           f"({sum(c['ok'] for c in almond['checks'] if c['counts'])}/{sum(c['counts'] for c in almond['checks'])} "
-           "counted checks passed).", "",
+           f"({counts_line(almond)}).", "",
            f"- c0 slices: {len(almond['slices'])} at {lo:g} … {hi:g} × c0max = {almond['c0max_reference']:.8g} "
            f"(c0max from {almond['c0max_from']}; = {almond['c0max_reference'] / math.pi:.6g}π)",
            f"- executor: {almond['executor']}; store: `{almond['store']}`; points computed {almond['computed']}, "
            f"reused {almond['reused']}, failed {almond['failed']}; wall time {almond['seconds']:.1f} s",
            "- gap: relative distance to the reference dual (dual-sdp), positive on the expected side "
            "(primal below an upper bound / above a lower bound; dual looser than the reference)",
-           f"- checks (crosscheck/report.py): finished; dual certified; weak duality (certified primal vs "
-           f"certified dual, slack {WEAK_DUALITY_SLACK:g}); |gap| ≤ the method's stated tolerance", "",
+           f"- checks (crosscheck/report.py): finished; dual certified; primal certified (|S0|² − 1 re-measured "
+           f"on the dense grid within the tolerance: agreement needs every primal point certified); weak "
+           f"duality (certified primal vs certified dual, slack {WEAK_DUALITY_SLACK:g}; for uncertified "
+           "amplitudes shown, not counted); |gap| ≤ the method's stated tolerance", "",
            "## Methods", "",
            "| method | kind | settings | done | certified | max c0 | gap at max c0 (tol) | max \\|gap\\| on slices (tol) "
            "| max unitarity violation | s/point | s total |", "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -237,19 +263,25 @@ def markdown_report(almond: dict, files: dict[str, str]) -> str:
             cells.append("—" if r is None else f"{_cell(r)}, {_fmt(r.get('seconds'), '.2f')} s")
         c0_show = c0 if c0 is not None else (index.get((REFERENCE_DUAL, obj, c0)) or {}).get("value")
         out.append(f"| {obj} | {_fmt(None if c0_show is None else c0_show / math.pi, '.4f')} | " + " | ".join(cells) + " |")
-    failed = [c for c in almond["checks"] if not c["ok"]]
-    out += ["", "## Checks that did not pass", ""]
-    if not failed:
-        out.append("None.")
-    for c in failed:
-        where = "max c0" if c["c0"] is None else f"c0/π = {c['c0'] / math.pi:.4f}"
-        out.append(f"- {'**FAILED**' if c['counts'] else 'not counted'} {c['check']}: {c['method']} {c['objective']} "
-                   f"at {where}: {c['detail']}")
+    for title, rows in (("Counted checks that failed", [c for c in almond["checks"] if c["counts"] and not c["ok"]]),
+                        ("Not counted (uncertified amplitudes: shown, not part of the verdict)",
+                         [c for c in almond["checks"] if not c["counts"]])):
+        out += ["", f"## {title}", ""]
+        if not rows:
+            out.append("None.")
+        for c in rows:
+            where = "max c0" if c["c0"] is None else f"c0/π = {c['c0'] / math.pi:.4f}"
+            out.append(f"- {'**FAILED**' if c['counts'] else ('passes' if c['ok'] else 'fails')} {c['check']}: "
+                       f"{c['method']} {c['objective']} at {where}: {c['detail']}")
     failures = [r for r in almond["points"] if r["status"] == "failed"]
     if failures:
         out += ["", "## Failed points", ""]
         out += [f"- {r['method']} {r['objective']} c0 = {_fmt(r['c0'], '.8g')}: {r.get('reason')}" for r in failures]
     figs = [(k, v) for k, v in files.items() if v.endswith(".png")]
     if figs:
-        out += ["", "## Figures", ""] + [f"![{k}]({v.rsplit('/', 1)[-1]})" for k, v in figs]
+        from .figures import CAPTIONS
+        out += ["", "## Figures", ""]
+        for k, v in figs:
+            name = v.rsplit("/", 1)[-1]
+            out += [f"- `{name}`: {CAPTIONS.get(k, k)}", "", f"![{k}]({name})", ""]
     return "\n".join(out) + "\n"

@@ -187,9 +187,10 @@ def _check(c0: float, c2: float, config: NNPrimalConfig) -> None:
 
 def train_primal(c0: float, c2: float, config: NNPrimalConfig = NNPrimalConfig(), init: str | None = None,
                  checkpoint: str | None = None, eta_out: str | None = None, progress: bool = True,
-                 dual_bounds: tuple[float, float] | None = None) -> Result:
+                 dual_bounds: tuple[float, float] | None = None, certify: bool = True) -> Result:
     """Train ρ_θ at fixed c0 towards c2, Newton-polish it, certify it and apply the boundary
-    criterion. `dual_bounds` = (min c2, max c2) at this c0, if given, is compared with the target."""
+    criterion. `dual_bounds` = (min c2, max c2) at this c0, if given, is compared with the target;
+    `certify=False` skips the dense re-measurement (a start for a continuation, never certified)."""
     _check(c0, c2, config)
     if checkpoint is not None:
         check_output_file(checkpoint, "checkpoint")     # before the training, not after it
@@ -198,12 +199,12 @@ def train_primal(c0: float, c2: float, config: NNPrimalConfig = NNPrimalConfig()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)       # ~600-point tensors: one intra-op thread is fastest (no oversubscription)
     try:
-        return _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds)
+        return _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, certify)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds) -> Result:
+def _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, certify) -> Result:
     t0 = time.perf_counter()
     torch.manual_seed(config.seed)
     cfg = {"model": "zero-ddisc", "method": "primal-nn", "c0": c0, "c2_target": c2,
@@ -253,7 +254,22 @@ def _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds) -> 
         "nn_residual": nn_residual, "c2_nn": float(c2_nn), "training_loss": float(loss),
         "epochs": config.epochs, "start_epoch": start,
         "threshold_width": float(torch.exp(model.log_eps.detach())) if config.ansatz == "singular" else None},
-        history, eta_out, dual_bounds)
+        history, eta_out, dual_bounds, certify)
+
+
+def polish_from(c0: float, c2: float, h_start: np.ndarray, config: NNPrimalConfig = NNPrimalConfig(),
+                training: dict | None = None, certify: bool = True) -> Result:
+    """Newton-polish a given ρ (node values h, e.g. a neighbouring amplitude of the same family)
+    towards c2 at fixed c0, then certify it and apply the boundary criterion, as after training
+    (elastic only: continuation along the singular family, P1 §5.1)."""
+    _check(c0, c2, config)
+    if config.inelastic:
+        raise BadInput("polish_from continues elastic amplitudes only")
+    t0 = time.perf_counter()
+    eq = UnitarityEquations(grid_operators(config.grid), config.ansatz)
+    cfg = {"model": "zero-ddisc", "method": "primal-nn", "c0": c0, "c2_target": c2, **asdict(config)}
+    return _finish(eq, np.asarray(h_start, dtype=float), c0, c2, config, cfg, t0, training or {}, [], None, None,
+                   certify)
 
 
 def _inelastic_window(s: np.ndarray, config: NNPrimalConfig) -> np.ndarray:
@@ -284,8 +300,10 @@ def _nn_residual(phi: np.ndarray, s: np.ndarray, config: NNPrimalConfig) -> floa
     return float(max(np.max(np.abs(phi[~win])), np.max(phi[win], initial=0.0)))
 
 
-def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, dual_bounds) -> Result:
-    """Polish, certify, criterion, η export → Result."""
+def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, dual_bounds,
+            certify: bool = True) -> Result:
+    """Polish, certify, criterion, η export → Result (`certify=False`: a continuation step, the
+    dense re-measurement is skipped and the result is never certified)."""
     s = eq.points
     if config.inelastic:
         eq = eq.with_eta(_nn_eta(s, eq.residual(h_nn, c0), config))
@@ -302,9 +320,12 @@ def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, d
     win = (s >= REGGE_WINDOW[0]) & (s <= REGGE_WINDOW[1])
     regge = regge_fit(s[win], re[win], im[win])
     # re-measure |S0|² − 1 check_factor× denser than the imposed nodes, 4 + 1e-12 … s_check
-    pts = dense_check_points(s, config.check_factor, config.s_check)
-    viol = unitarity_violation(amp, pts)
-    cert = spin0_certificate(pts, viol, config.tolerance, config.check_factor, int(s.size))
+    if certify:
+        pts = dense_check_points(s, config.check_factor, config.s_check)
+        viol = unitarity_violation(amp, pts)
+    else:
+        pts, viol = s, eq.residual(h, c0)          # the nodes only: not a certificate
+    cert = spin0_certificate(pts, viol, config.tolerance, config.check_factor if certify else 1, int(s.size))
     profile = None
     if config.inelastic:
         # η0 = 1 − |S0|² of the amplitude itself on the dense points of the window; the equation
@@ -322,7 +343,7 @@ def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, d
     residual = _max_abs(eq.residual(h, c0))
     met = abs(c2 - target) <= C2_MATCH * max(1.0, target)
     status, message = _status(config, pol, regge, met, c2, target, residual)
-    certificate = {**cert.__dict__, **training, "c2_target": target, "c2_reached": c2, "target_met": bool(met),
+    certificate = {**cert.__dict__, **training, "dense_check": certify, "c2_target": target, "c2_reached": c2, "target_met": bool(met),
                    "polished": pol is not None, "polished_residual": residual if pol is not None else None,
                    "polish_iterations": pol.iterations if pol is not None else None,
                    "eta_scale": pol.eta_scale if pol is not None else None,
@@ -338,7 +359,7 @@ def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, d
         certificate["eta_file"] = str(profile.save(eta_out))
     return Result(
         method="primal-nn", model="zero-ddisc", objective="c2-target", c0=c0, c2=c2, value=c2,
-        bound_kind="amplitude", status=status, certified=elastic_ok and cert.passed and status == "polished",
+        bound_kind="amplitude", status=status, certified=certify and elastic_ok and cert.passed and status == "polished",
         certificate=certificate, solver="torch-adam" + ("+newton" if pol is not None else ""),
         seconds=time.perf_counter() - t0, config=cfg, message=message,
         extra={"amplitude": amp, "c3": float(taylor["c3"]), "h": h, "h_nn": h_nn, "history": history,
@@ -415,4 +436,4 @@ def _save(path, model, opt, sched, epoch, best, c0, c2, config) -> None:
                            "config": asdict(config), "shape": _shape(config)})
 
 
-__all__ = ["NNPrimalConfig", "PrimalNet", "train_primal", "ANSATZE"]
+__all__ = ["NNPrimalConfig", "PrimalNet", "train_primal", "polish_from", "ANSATZE"]

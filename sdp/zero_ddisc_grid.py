@@ -132,7 +132,7 @@ def _solve_grid_on(objective, c0, config: GridConfig, cfg, ops: GridOperators, p
     re_S = 1.0 - ops.h_at @ h
     im_S = cp.multiply(phase_space(ops.imposed), ops.re_f0 @ h)
     c0_expr, c2_expr = ops.c0_row @ h, ops.c2_row @ h
-    obj, fix = objective_and_constraints(objective, c0_expr, c2_expr, c0)
+    obj, fix = objective_and_constraints(objective, c0_expr, c2_expr, c0, scaled=True)
     # h(4) is the threshold value of 1 − Re S0: 0 ≤ h(4) ≤ 2 (regular … singular, eq. 19)
     # |S0| ≤ sqrt(1 − η0) (eq. 14 with inelasticity; radius 1 when elastic)
     cons = [cp.SOC(cone_radius(profile, ops.imposed), cp.vstack([re_S, im_S]), axis=0),

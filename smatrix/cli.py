@@ -361,7 +361,24 @@ def _run_baseline(a):
         raise CliError("need --grid ≥ 8 and --max-iter ≥ 1")
     if a.continuation and a.method != "newton":
         raise CliError("--continuation applies to --method newton")
-    return baseline_result(a.method, a.c0, a.grid, a.max_iter, a.continuation)
+    res = baseline_result(a.method, a.c0, a.grid, a.max_iter, a.continuation)
+    return _against_dual_bounds(res) if res.value is not None and a.c0 > 0 else res
+
+
+def _against_dual_bounds(res):
+    """A converged amplitude whose c2 lies outside the rigorous dual bounds at its c0 says so."""
+    from dataclasses import replace
+
+    from sdp.zero_ddisc_dual import solve_dual
+    lo, hi = (solve_dual(obj, res.c0) for obj in ("min-c2", "max-c2"))
+    cert = {**(res.certificate or {}), "dual_bounds": [lo.value, hi.value]}
+    side = ("below the rigorous dual lower bound", lo) if lo.certified and res.value < lo.value else \
+        ("above the rigorous dual upper bound", hi) if hi.certified and res.value > hi.value else None
+    if side is None:
+        return replace(res, certificate=cert)
+    text = f"c2 = {res.value:.10g} lies {side[0]} {side[1].value:.10g} at this c0"
+    return replace(res, certificate=cert, status="converged-violates-bound",
+                   message=f"{text}; {res.message}" if res.message else text)
 
 
 def _run_nn_primal(a):
@@ -409,7 +426,7 @@ def _print_nn_primal(res) -> None:
         lo, hi = cert["dual_bounds"]
         print(f"  dual bounds : {lo:.10g} ≤ c2 ≤ {hi:.10g} at this c0  (target inside: {cert['target_within_dual']})")
     if cert.get("eta_file"):
-        print(f"  η0 profile  : {cert['eta_file']}  (max η0 = {cert.get('max_eta', float('nan')):.4g})")
+        print(f"  η0 profile  : {cert['eta_file']}  (max η0 = {cert['details']['max_eta']:.4g})")
 
 
 def _run_sdpb_export(a) -> int:
@@ -563,6 +580,8 @@ def _dispatch(a) -> int:
         res = _run_baseline(a)
         save_if_asked(a, res)
         _print_result(res, a.json)
+        if res.status.startswith("converged-"):
+            print(f"warning: {res.status}: {res.message}", file=sys.stderr)
         return _uncertified_exit(res, a.strict) if res.status.startswith("converged") else _failed(res)
     if a.command == "nn-primal":
         res = _run_nn_primal(a)
