@@ -262,6 +262,8 @@ class _LineProgress:
         self.text = text
 
     def update(self, n: int = 1) -> None:
+        if n <= 0:            # the scan's bookkeeping calls (points reused or claimed elsewhere: none)
+            return
         self.n += n
         print(f"{self.desc}: {self.n}/{self.total} [{time.perf_counter() - self.t0:.0f} s] {self.text}",
               file=sys.stderr, flush=True)

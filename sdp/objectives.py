@@ -24,8 +24,9 @@ def check_objective(objective: str, c0: float | None) -> None:
 
 
 def c2_scale(c0: float) -> float:
-    """The size of c2 at fixed c0: the tangent 3c0/64 at the origin (eq. 35), ≥ c2 near it."""
-    return max(3.0 * abs(c0) / 64.0, 1e-12)
+    """The size of c2 at fixed c0: the tangent 3c0/64 at the origin (eq. 35), ≥ c2 near it; floored
+    at 1e-3 (c0 → 0, where c2 = 0: a vanishing scale made the free theory unsolvable)."""
+    return max(3.0 * abs(c0) / 64.0, 1e-3)
 
 
 def objective_and_constraints(objective: str, c0_expr, c2_expr, c0: float | None, scaled: bool = False):

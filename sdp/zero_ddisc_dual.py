@@ -132,10 +132,9 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
     ops = _operators(config, _Q_SOLVE)
     if config.solver == "sdpb":
         return _solve_dual_sdpb(d, config, ops, objective, c0, cfg, t0, procs=procs, checkpoint=checkpoint)
-    fixed = d.c0_fixed is not None and d.a == 0.0   # the c2 slices: one compiled problem per process
-    dp = _fixed_c0_problem(config) if fixed else _dual_problem(config, ops, d)
-    if fixed:
-        dp.c0.value, dp.mu.value = float(d.c0_fixed), float(d.mu)   # cvxpy reuses the compiled problem
+    # one problem per point: a compiled problem reused across c0 (cvxpy Parameters) moved bounds by
+    # ~1e-9 between runs and kept operators past the cache's verification; determinism wins here
+    dp = _dual_problem(config, ops, d)
     coef, nu, m_ir, m_uv, qF_ir, w_ir, F_uv = dp.coef, dp.nu, dp.m_ir, dp.m_uv, dp.qF_ir, dp.w_ir, dp.F_uv
     sol = solve(dp.problem, config.solver)
     if sol.status not in ("optimal", "optimal_inaccurate"):
@@ -159,8 +158,7 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
 
 @dataclass
 class _DualSOCP:
-    """The dual SOCP (eqs. 53–55, 78–81) and the expressions the result needs; `c0`, `mu` are
-    cvxpy Parameters in the fixed-c0 form (else None)."""
+    """The dual SOCP (eqs. 53–55, 78–81) and the expressions the result needs."""
 
     problem: cp.Problem
     coef: cp.Variable
@@ -170,16 +168,13 @@ class _DualSOCP:
     qF_ir: cp.Expression
     w_ir: cp.Expression
     F_uv: cp.Expression
-    c0: cp.Parameter | None = None
-    mu: cp.Parameter | None = None
 
 
-def _dual_problem(config: DualConfig, ops: DualOperators, d: DualDirection | None) -> _DualSOCP:
-    """The SOCP for direction `d`; d = None: fixed c0 and μ = ∓1 (max/min c2) as Parameters."""
-    c0_p, mu_p = (cp.Parameter(), cp.Parameter()) if d is None else (None, None)
+def _dual_problem(config: DualConfig, ops: DualOperators, d: DualDirection) -> _DualSOCP:
+    """The SOCP for direction `d`."""
     coef = cp.Variable(config.n_cheb + 1)
     nu = cp.Variable(nonneg=True) if config.sum_rule else cp.Constant(0.0)
-    mu = mu_p if d is None else d.mu
+    mu = d.mu
     w_ir = ops.w_ir @ coef
     F_ir = _F_affine(ops.s_ir, ops.G_ir, coef, nu, mu)
     F_uv = _F_affine(ops.s_uv, ops.G_uv, coef, nu, mu)
@@ -193,19 +188,12 @@ def _dual_problem(config: DualConfig, ops: DualOperators, d: DualDirection | Non
             m_uv + 2 * cp.multiply(ops.q_uv, F_uv) >= 0]
     kappa_term = 0.0
     int_w = ops.int_w @ coef / (16 * np.pi)
-    if d is None:
-        kappa_term = -(int_w - nu) * c0_p        # eq. (81) with a = 0
-    elif d.c0_fixed is None:
+    if d.c0_fixed is None:
         cons.append(int_w - nu == d.a)          # e.o.m. of c0 (eq. 79)
     else:
         kappa_term = -(int_w - nu - d.a) * d.c0_fixed   # eq. (81)
     D = kappa_term + cp.sum(m_ir) + cp.sum(m_uv)
-    return _DualSOCP(cp.Problem(cp.Minimize(D), cons), coef, nu, m_ir, m_uv, qF_ir, w_ir, F_uv, c0_p, mu_p)
-
-
-@lru_cache(maxsize=4)
-def _fixed_c0_problem(config: DualConfig) -> _DualSOCP:
-    return _dual_problem(config, _operators(config, _Q_SOLVE), None)
+    return _DualSOCP(cp.Problem(cp.Minimize(D), cons), coef, nu, m_ir, m_uv, qF_ir, w_ir, F_uv)
 
 
 def _certified_result(d: DualDirection, config: DualConfig, ops: DualOperators, coef: np.ndarray, nu: float,

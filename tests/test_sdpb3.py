@@ -186,7 +186,7 @@ def test_full_model_export_run_import(tmp_path):
     export("full", "max-c0", None, config, run, 40, formats=("xml",))
     _run_elsewhere(run)
     res = import_run(run)
-    cla = solve_full("max-c0", None, FullConfig(nmax=3, jmax=2, grid=40, svd_cutoff=1e-8))
+    cla = solve_full("max-c0", None, FullConfig(nmax=3, jmax=2, grid=40, svd_cutoff=1e-8, rounds=0))
     assert res.model == "full" and res.status == "optimal"
     assert res.value == pytest.approx(cla.value, rel=1e-6)
     assert res.certificate["spins_checked"][-1] == 2 + 4      # re-measured by direct summation up to J_max + 4
