@@ -4,7 +4,6 @@ with the 2PRR amplitude (P2 Figs. 29–31). Exit codes: 0 done (each row says wh
 certified), 2 bad input, 4 a row had no solution."""
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -12,23 +11,11 @@ import re
 from pathlib import Path
 
 from smatrix.errors import BadInput
-from smatrix.numbers import parse_number
+from smatrix.numbers import ints_arg as _ints, number_arg as _number
 
 EXIT_FAILED = 4
 
 
-def _number(text: str) -> float:
-    try:
-        return parse_number(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _ints(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
 def add_parser(sub) -> None:

@@ -2,30 +2,17 @@
 c2 with its Richardson error, η_J(s) for injection, the saved amplitude and figures."""
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
 import sys
 from pathlib import Path
 
-from ..numbers import parse_number
+from ..numbers import ints_arg as _ints, number_arg as _number
 
 EXIT_FAILED = 4
 
 
-def _number(text: str) -> float:
-    try:
-        return parse_number(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _ints(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
 def add_parser(sub) -> None:
