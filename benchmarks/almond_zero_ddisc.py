@@ -13,11 +13,11 @@ import shutil
 import time
 from pathlib import Path
 
-from crosscheck.almond import AlmondConfig, run_almond, write_outputs
-from crosscheck.executors import make_executor
-from crosscheck.methods import DEFAULT_METHODS, METHODS
-from crosscheck.report import evaluate, summary_table, verdict_lines
-from crosscheck.store import ResultStore
+from smatrix.crosscheck.almond import AlmondConfig, run_almond, write_outputs
+from smatrix.crosscheck.executors import make_executor
+from smatrix.crosscheck.methods import DEFAULT_METHODS, METHODS
+from smatrix.crosscheck.report import evaluate, summary_table, verdict_lines
+from smatrix.crosscheck.store import ResultStore
 
 
 def main() -> None:

@@ -11,10 +11,10 @@ import time
 
 import numpy as np
 
-from sdp.zero_ddisc_dual import DualConfig, dual_operators, solve_dual
+from smatrix.sdp.zero_ddisc_dual import DualConfig, dual_operators, solve_dual
 from smatrix.dual import dual_quadrature
-from sdp.zero_ddisc_grid import GridConfig, solve_grid
-from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
+from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
 
 
 def _bound(objective, c0=None, **kw):

@@ -13,7 +13,7 @@ import argparse
 import math
 import time
 
-from sdp.full_wavelet import FullConfig, solve_full
+from smatrix.sdp.full_wavelet import FullConfig, solve_full
 import tempfile
 from pathlib import Path
 

@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
-from neural.zero_ddisc_dual import NNDualConfig, train_dual
-from sdp.zero_ddisc_dual import DualConfig, _operators, solve_dual
-from sdp.zero_ddisc_grid import GridConfig, solve_grid
+from smatrix.neural.zero_ddisc_dual import NNDualConfig, train_dual
+from smatrix.sdp.zero_ddisc_dual import DualConfig, _operators, solve_dual
+from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
 from smatrix.dual import dual_partial_wave
 from smatrix.kinematics import phase_space
 

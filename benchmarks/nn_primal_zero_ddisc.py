@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neural.zero_ddisc_primal import NNPrimalConfig, train_primal
-from sdp.zero_ddisc_dual import solve_dual
+from smatrix.neural.zero_ddisc_primal import NNPrimalConfig, train_primal
+from smatrix.sdp.zero_ddisc_dual import solve_dual
 from smatrix.dispersion import SpectralGrid, spectral_grid
 from smatrix.elastic import ElasticProblem, continued_newton, solve_elastic
 from smatrix.unitarity import GridSpec, grid_operators

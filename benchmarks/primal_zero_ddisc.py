@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 import time
 
-from sdp.zero_ddisc_grid import GridConfig, grid_operators, solve_grid
-from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+from smatrix.sdp.zero_ddisc_grid import GridConfig, grid_operators, solve_grid
+from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
 
 POINTS = [("max-c0", None), ("min-c2", 28 * math.pi), ("max-c2", 28 * math.pi),
           ("min-c2", 60 * math.pi), ("max-c2", 60 * math.pi)]

@@ -12,13 +12,13 @@ import time
 
 import numpy as np
 
-from sdp.full_wavelet import FullConfig, solve_full
+from smatrix.sdp.full_wavelet import FullConfig, solve_full
 from smatrix.certify import dense_check_points
 from smatrix.kinematics import phase_space
 from smatrix.optical import optical_defect, spin_sum
 from smatrix.qotam import (complex_sinkhorn, kernel_partial_waves, marginal_errors, plan, qotam_iterate,
                            sphere_kernel, sphere_rule, symmetric_scaling, unitarity_residual)
-from smatrix.qotam_cli import qotam_report
+from smatrix.cli.qotam import qotam_report
 from smatrix.simple_amplitudes import Phi3Tree, Phi4Tree
 from smatrix.wavelets import unitarity_grid
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import tempfile
 import time
 
-from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet, solve_wavelet_sdpb, wavelet_sdpb_problem
+from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet, solve_wavelet_sdpb, wavelet_sdpb_problem
 from smatrix.cache import cache_dir
 
 

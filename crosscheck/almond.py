@@ -10,7 +10,7 @@ slices in order on a local executor, each hot-started from the previous slice's 
 fewer epochs (checkpoints in STORE_DIR/hot-start/); everything else runs in the first batch.
 
 Outputs (`write_outputs`): almond.json (every point with its certificate, the checks and the
-verdict), report.md (crosscheck.report) and the figures (crosscheck.figures).
+verdict), report.md (smatrix.crosscheck.report) and the figures (smatrix.crosscheck.figures).
 """
 from __future__ import annotations
 

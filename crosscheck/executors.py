@@ -2,7 +2,7 @@
 
 Both yield (point, row) pairs as points finish, in completion order; the coordinator records
 each row in the store at once, so a killed scan loses at most the points in flight. A task never
-raises (crosscheck.points.compute_point); a worker that dies takes its points with it, and those
+raises (smatrix.crosscheck.points.compute_point); a worker that dies takes its points with it, and those
 are returned as 'failed' rows with the reason.
 
     local                   a pool of spawned processes, one per core (each with cores // workers

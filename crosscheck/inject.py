@@ -1,6 +1,6 @@
 """η_J of a 2PRR amplitude injected into the full-model primal (P2 §5.3, Tables 2–3, Figs. 29–31).
 
-For every J_min of a list and every Nmax the full-model primal (`sdp.full_wavelet.solve_full`) is
+For every J_min of a list and every Nmax the full-model primal (`smatrix.sdp.full_wavelet.solve_full`) is
 solved with |S_J|² ≤ 1 − η_J for even J ≤ J_min and |S_J|² ≤ 1 above (P2 eqs. 80–81): J_min = −1
 is the elastic problem, and a larger J_min imposes MORE inelasticity, so the constraint sets are
 nested and max c0 can only fall (min c2 only rise) as J_min grows. One SVD cutoff per table keeps
@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from sdp.full_wavelet import FullConfig, solve_full
+from smatrix.sdp.full_wavelet import FullConfig, solve_full
 from smatrix.errors import BadInput
 from smatrix.inelasticity import InelasticityProfile, load_profile
 from smatrix.kinematics import phase_space

@@ -3,7 +3,7 @@
 
 Tolerances: the |gap| to the reference dual bound (dual-sdp) that each method is expected to
 reach at its almond settings, |Δ| ≤ tolerance·|reference| + atol (the tip tolerance at max c0);
-the agreement verdict (crosscheck.report) checks them, it never assumes them. Where they come from
+the agreement verdict (smatrix.crosscheck.report) checks them, it never assumes them. Where they come from
 (measured values: docs/crosscheck.md):
 - primal-grid (spline elements, 250 nodes, segments in [5.6, 10⁴] split 2×): 1e-4 on the c2
   boundaries (the issue's target; measured ≤ 3e-5 up to c0 = 0.98 c0max), 2e-4 at max c0
@@ -27,30 +27,30 @@ Runner = Callable[[str, "float | None", dict], Result]
 
 
 def run_primal_wavelet(objective: str, c0: float | None, settings: dict) -> Result:
-    from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+    from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
     return solve_wavelet(objective, c0, WaveletConfig(**settings))
 
 
 def run_primal_grid(objective: str, c0: float | None, settings: dict) -> Result:
-    from sdp.zero_ddisc_grid import GridConfig, solve_grid
+    from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
     return solve_grid(objective, c0, GridConfig(**settings))
 
 
 def run_dual_sdp(objective: str, c0: float | None, settings: dict) -> Result:
-    from sdp.zero_ddisc_dual import DualConfig, solve_dual
+    from smatrix.sdp.zero_ddisc_dual import DualConfig, solve_dual
     return solve_dual(objective, c0, DualConfig(**settings))
 
 
 def run_dual_nn(objective: str, c0: float | None, settings: dict) -> Result:
     """`init` / `checkpoint` (paths) hot-start from and save the network (the almond's slice chain)."""
-    from neural.zero_ddisc_dual import NNDualConfig, train_dual
+    from smatrix.neural.zero_ddisc_dual import NNDualConfig, train_dual
     settings = dict(settings)
     init, checkpoint = settings.pop("init", None), settings.pop("checkpoint", None)
     return train_dual(objective, c0, NNDualConfig(**settings), init=init, checkpoint=checkpoint, progress=False)
 
 
 def run_primal_nn(objective: str, c0: float | None, settings: dict) -> Result:
-    from neural.zero_ddisc_boundary import BoundaryConfig, boundary_c2
+    from smatrix.neural.zero_ddisc_boundary import BoundaryConfig, boundary_c2
     return boundary_c2(objective, c0, BoundaryConfig(**settings))
 
 
@@ -110,17 +110,17 @@ class Method:
 METHODS: dict[str, Method] = {m.name: m for m in (
     Method("primal-wavelet", "primal", run_primal_wavelet, {"nmax": 12, "grid": 300}, {},
            tolerance=1e-2, tip_tolerance=1e-3,
-           check_settings=_config_check("sdp.zero_ddisc_wavelet", "WaveletConfig")),
+           check_settings=_config_check("smatrix.sdp.zero_ddisc_wavelet", "WaveletConfig")),
     Method("primal-grid", "primal", run_primal_grid, {"nodes": 250, "spline": True, "refine": 2}, {},
            tolerance=1e-4, tip_tolerance=2e-4,
-           check_settings=_config_check("sdp.zero_ddisc_grid", "GridConfig")),
+           check_settings=_config_check("smatrix.sdp.zero_ddisc_grid", "GridConfig")),
     Method("dual-sdp", "dual", run_dual_sdp, {}, {}, tolerance=0.0, tip_tolerance=0.0,
-           check_settings=_config_check("sdp.zero_ddisc_dual", "DualConfig")),
+           check_settings=_config_check("smatrix.sdp.zero_ddisc_dual", "DualConfig")),
     Method("dual-nn", "dual", run_dual_nn, {}, {"epochs": 1500},
            tolerance=1e-2, tip_tolerance=5e-3, atol=5e-4,
-           check_settings=_config_check("neural.zero_ddisc_dual", "NNDualConfig"), hot={"epochs": 400}),
+           check_settings=_config_check("smatrix.neural.zero_ddisc_dual", "NNDualConfig"), hot={"epochs": 400}),
     Method("primal-nn", "primal", run_primal_nn, {}, {}, tolerance=1e-4, tip_tolerance=0.0,
-           check_settings=_config_check("neural.zero_ddisc_boundary", "BoundaryConfig"),
+           check_settings=_config_check("smatrix.neural.zero_ddisc_boundary", "BoundaryConfig"),
            objectives=("min-c2", "max-c2")),
 )}
 

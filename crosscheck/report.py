@@ -10,7 +10,7 @@
   certified dual bound, to WEAK_DUALITY_SLACK relative (the solvers' tolerance); uncertified
   primal amplitudes violate unitarity somewhere, so for them this is reported, not counted;
 - stated tolerance: each method's distance to the reference dual (dual-sdp, else the tightest
-  certified dual at that point) is within what its registry entry states (crosscheck.methods):
+  certified dual at that point) is within what its registry entry states (smatrix.crosscheck.methods):
   |Δ| ≤ tolerance·|reference| + atol, with the tip tolerance at max c0.
 
 Gap sign: positive on the expected side (primal below an upper bound, dual above the reference).

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from neural.checkpoint import load_checkpoint, load_resume, load_weights, save_checkpoint
+from smatrix.neural.checkpoint import load_checkpoint, load_resume, load_weights, save_checkpoint
 from smatrix.dual import DualDirection, certified_bound, dual_objective, dual_quadrature
 from smatrix.errors import BadInput
 from smatrix.outputs import check_output_file

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from neural.checkpoint import load_checkpoint, load_resume, load_weights, save_checkpoint
+from smatrix.neural.checkpoint import load_checkpoint, load_resume, load_weights, save_checkpoint
 from smatrix.analysis import regge_fit
 from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points, spin0_certificate, unitarity_violation
 from smatrix.errors import BadInput

@@ -4,7 +4,7 @@
 The profile is a file of `smatrix.inelasticity` (path in the config, its content hash in the
 result's config). The certificate re-measures |S0|² − 1 + η0 on the denser grid; outside the
 file's s range η0 is what `extend` says, and with extend="error" it is taken as 0 there (only
-|S0| ≤ 1 is checked where the profile says nothing), as in the full model (sdp.full_wavelet).
+|S0| ≤ 1 is checked where the profile says nothing), as in the full model (smatrix.sdp.full_wavelet).
 """
 from __future__ import annotations
 

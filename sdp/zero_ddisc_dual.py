@@ -120,7 +120,7 @@ def _F_affine(s, G, coef, nu, mu):
 def solve_dual(objective: str, c0: float | None = None, config: DualConfig = DualConfig(),
                direction=None, procs: int = 1, checkpoint: str | None = None) -> Result:
     """Dual bound of the zero-ddisc model; the reported value is re-evaluated (certified). `procs`:
-    MPI ranks of SDPB ≥ 2.7, `checkpoint`: see sdp.sdpb.checkpoint_reuse (solver "sdpb")."""
+    MPI ranks of SDPB ≥ 2.7, `checkpoint`: see smatrix.sdp.sdpb.checkpoint_reuse (solver "sdpb")."""
     d = DualDirection.from_objective(objective, c0, direction)
     _check_config(config)
     t0 = time.perf_counter()

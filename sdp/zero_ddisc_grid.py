@@ -39,7 +39,7 @@ class GridConfig:
     refine: int = 1          # split each segment in [REFINE_FROM, s_switch] into this many (geometric)
     solver: str = "clarabel"
     tolerance: float = DEFAULT_TOLERANCE
-    inelasticity: str | None = None  # η0(s) file: impose |S0|² ≤ 1 − η0 (sdp.inelastic)
+    inelasticity: str | None = None  # η0(s) file: impose |S0|² ≤ 1 − η0 (smatrix.sdp.inelastic)
     eta_extend: str = "error"        # η0 outside the file's s range: error | zero | hold
     rounds: int = 8                  # adaptive refinement: re-solves with the violating points imposed (0 = off)
 

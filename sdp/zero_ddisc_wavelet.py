@@ -49,7 +49,7 @@ class WaveletConfig:
     svd_cutoff: float = 1e-13
     solver: str = "clarabel"
     tolerance: float = DEFAULT_TOLERANCE
-    inelasticity: str | None = None  # η0(s) file: impose |S0|² ≤ 1 − η0 (sdp.inelastic)
+    inelasticity: str | None = None  # η0(s) file: impose |S0|² ≤ 1 − η0 (smatrix.sdp.inelastic)
     eta_extend: str = "error"        # η0 outside the file's s range: error | zero | hold
     rounds: int = 8                  # adaptive refinement: re-solves with the violating points added (0 = off)
 

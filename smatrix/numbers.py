@@ -1,7 +1,6 @@
-"""Parsing of physical numbers on the command line: `28pi`, `2.5*32pi`, `87.96`, `1e3`."""
+"""Parsing of physical numbers given as text (command line, Python API): `28pi`, `2.5*32pi`, `87.96`, `1e3`."""
 from __future__ import annotations
 
-import argparse
 import math
 import re
 
@@ -21,19 +20,3 @@ def parse_number(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"not a finite number: {text!r}")
     return value
-
-
-def number_arg(text: str) -> float:
-    """argparse type: `parse_number`, with its error as argparse's one-line message."""
-    try:
-        return parse_number(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def ints_arg(text: str) -> tuple[int, ...]:
-    """argparse type: comma-separated integers, e.g. `32,40,48`."""
-    try:
-        return tuple(int(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None

@@ -22,10 +22,10 @@ def slow_point(objective, c0, settings):
 
 
 def main(store_path, log, lease_s, sleep_s, slices=4):
-    from crosscheck.almond import AlmondConfig, run_almond
-    from crosscheck.executors import LocalExecutor
-    from crosscheck.methods import Method
-    from crosscheck.store import ResultStore
+    from smatrix.crosscheck.almond import AlmondConfig, run_almond
+    from smatrix.crosscheck.executors import LocalExecutor
+    from smatrix.crosscheck.methods import Method
+    from smatrix.crosscheck.store import ResultStore
     m = Method("fake", "primal", slow_point, {"sleep": float(sleep_s), "log": log}, {}, tolerance=1.0,
                tip_tolerance=1.0)
     cfg = AlmondConfig([m], {"fake": dict(m.settings)}, slices=slices)

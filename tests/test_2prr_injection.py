@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from crosscheck.inject import InjectConfig, agreement_limit, injection_table, load_injection_profile
+from smatrix.crosscheck.inject import InjectConfig, agreement_limit, injection_table, load_injection_profile
 from smatrix.cli import main
 from smatrix.errors import BadInput
 from smatrix.inelasticity import InelasticityProfile, load_profile

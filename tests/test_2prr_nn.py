@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
-from neural.training import CheckpointError, load_checkpoint
-from neural.twoprr_loss import TorchSystem
-from neural.twoprr_nets import NetConfig, TwoPRRNetworks, f_ddisc, f_rho
-from neural.twoprr_solver import CHECKPOINT_KIND, NNSolverConfig, gauss_newton_finish, loss_history_figure, train_nn
-from neural.training import Schedule
+from smatrix.neural.training import CheckpointError, load_checkpoint
+from smatrix.neural.twoprr_loss import TorchSystem
+from smatrix.neural.twoprr_nets import NetConfig, TwoPRRNetworks, f_ddisc, f_rho
+from smatrix.neural.twoprr_solver import CHECKPOINT_KIND, NNSolverConfig, gauss_newton_finish, loss_history_figure, train_nn
+from smatrix.neural.training import Schedule
 from smatrix.cli import main
 from smatrix.twoprr.grid import NodeGrid, mahoux_martin
 from smatrix.twoprr.kernel import build_kernel

@@ -8,13 +8,13 @@ import matplotlib
 import numpy as np
 import pytest
 
-from crosscheck.almond import AlmondConfig, run_almond
-from crosscheck.cli import json_summary
-from crosscheck.executors import LocalExecutor
-from crosscheck.figures import draw_all, draw_almond
-from crosscheck.methods import METHODS, Method
-from crosscheck.report import evaluate, markdown_report, verdict_lines
-from crosscheck.store import ResultStore
+from smatrix.crosscheck.almond import AlmondConfig, run_almond
+from smatrix.cli.almond import json_summary
+from smatrix.crosscheck.executors import LocalExecutor
+from smatrix.crosscheck.figures import draw_all, draw_almond
+from smatrix.crosscheck.methods import METHODS, Method
+from smatrix.crosscheck.report import evaluate, markdown_report, verdict_lines
+from smatrix.crosscheck.store import ResultStore
 
 C0MAX = 243.05
 TIP_C2 = 7.0

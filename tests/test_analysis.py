@@ -3,7 +3,7 @@ shifts at threshold, and the spin-2 unitarity violation of the zero-ddisc model.
 import numpy as np
 import pytest
 
-from sdp.zero_ddisc_grid import GridConfig, solve_grid
+from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
 from smatrix.analysis import phase_shift, s0_zeros, spin2_violation
 
 

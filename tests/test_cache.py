@@ -89,7 +89,7 @@ def test_tampered_dual_kernels_do_not_reach_a_certified_bound(tmp_path, monkeypa
     """The issue's fault: solve and certification kernels scaled (0.9 and 0.99) and rewritten as
     well-formed entries with valid checksums; the entries are rejected, rebuilt, and c2 ≥ … at
     c0 = 28π is the true bound again (not 0.7535821, not a false infeasibility)."""
-    from sdp.zero_ddisc_dual import dual_operators, solve_dual
+    from smatrix.sdp.zero_ddisc_dual import dual_operators, solve_dual
     monkeypatch.setenv("SMATRIX_CACHE", str(tmp_path))
     fresh = lambda: (dual_quadrature.cache_clear(), dual_operators.cache_clear())   # as in a new process
     fresh()

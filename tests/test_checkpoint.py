@@ -7,9 +7,9 @@ import sys
 import pytest
 import torch
 
-from neural.checkpoint import load_checkpoint, load_weights
-from neural.zero_ddisc_dual import DualNet, NNDualConfig, train_dual
-from neural.zero_ddisc_primal import NNPrimalConfig, train_primal
+from smatrix.neural.checkpoint import load_checkpoint, load_weights
+from smatrix.neural.zero_ddisc_dual import DualNet, NNDualConfig, train_dual
+from smatrix.neural.zero_ddisc_primal import NNPrimalConfig, train_primal
 from smatrix.errors import BadInput
 
 

@@ -56,7 +56,7 @@ def test_uncertified_value_warns_and_strict_exits_5(capsys):
 
 
 def test_nn_primal_ansatz_order():
-    from smatrix.cli import _ansatz_order
+    from smatrix.cli.main import _ansatz_order
     assert _ansatz_order(0.7506026, 0.7506025) == ["regular", "singular"]     # on the lower boundary
     assert _ansatz_order(0.80, 0.7506025) == ["singular", "regular"]          # inside the almond
 

@@ -14,11 +14,11 @@ import time
 
 import pytest
 
-from crosscheck.almond import AlmondConfig, run_almond, slice_c0, write_outputs
-from crosscheck.executors import LocalExecutor, make_executor
-from crosscheck.methods import METHODS, Method, run_dual_sdp, run_primal_wavelet
-from crosscheck.report import evaluate
-from crosscheck.store import ResultStore
+from smatrix.crosscheck.almond import AlmondConfig, run_almond, slice_c0, write_outputs
+from smatrix.crosscheck.executors import LocalExecutor, make_executor
+from smatrix.crosscheck.methods import METHODS, Method, run_dual_sdp, run_primal_wavelet
+from smatrix.crosscheck.report import evaluate
+from smatrix.crosscheck.store import ResultStore
 from smatrix.errors import BadInput
 
 CHEAP = {"primal-wavelet": {"nmax": 8, "grid": 300}, "primal-grid": {"nodes": 150, "rounds": 0}, "dual-sdp": {},

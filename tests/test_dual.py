@@ -6,9 +6,9 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from sdp.objectives import BadInput
-from sdp.zero_ddisc_dual import DualConfig, DualDirection, certify_dual, solve_dual
-from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+from smatrix.sdp.objectives import BadInput
+from smatrix.sdp.zero_ddisc_dual import DualConfig, DualDirection, certify_dual, solve_dual
+from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
 from smatrix.cli import main
 from smatrix.dual import DualGrid, dual_grid
 
@@ -137,7 +137,7 @@ def test_cli_dual_errors(capsys):
 def test_dual_multipliers_reconstruct_the_primal_amplitude():
     """Eq. (43): at the optimum the dual multipliers describe an elastic S0 that coincides with the
     certified primal extremal amplitude (max c2 at 28π, away from threshold)."""
-    from sdp.zero_ddisc_dual import _operators
+    from smatrix.sdp.zero_ddisc_dual import _operators
     from smatrix.dual import dual_partial_wave
     c0 = 28 * math.pi
     d = solve_dual("max-c2", c0)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sdp.zero_ddisc_dual import solve_dual
+from smatrix.sdp.zero_ddisc_dual import solve_dual
 from smatrix.cli import main
 from smatrix.dispersion import SpectralGrid, spectral_grid
 from smatrix.elastic import ElasticProblem, continued_newton, solve_elastic

@@ -8,7 +8,7 @@ import pytest
 from scipy.integrate import quad
 from scipy.special import eval_legendre
 
-from sdp.full_wavelet import FullConfig, solve_full
+from smatrix.sdp.full_wavelet import FullConfig, solve_full
 from smatrix.cli import main
 from smatrix.errors import BadInput
 from smatrix.full_amplitude import FullAmplitude, FullBasis, partial_wave_rows, threshold_projection
@@ -115,7 +115,7 @@ def test_elastic_maximum_reproduces_published_value_certified(elastic_max):
 
 def test_full_maximum_below_S_wave_only_dual_bound(elastic_max):
     """More constraints (all spins) cannot raise the maximum above the rigorous S-wave-only bound."""
-    from sdp.zero_ddisc_dual import DualConfig, solve_dual
+    from smatrix.sdp.zero_ddisc_dual import DualConfig, solve_dual
     dual = solve_dual("max-c0", None, DualConfig(cutoff=1e3, sum_rule=False))
     assert dual.certified
     assert elastic_max.value <= dual.value

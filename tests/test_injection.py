@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from sdp.zero_ddisc_grid import GridConfig, solve_grid
-from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
+from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
 from smatrix.errors import BadInput
 from smatrix.inelasticity import InelasticityProfile, load_profile
 

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from crosscheck.methods import METHODS, parse_methods
-from neural.zero_ddisc_boundary import BoundaryConfig, boundary_c2
-from sdp.zero_ddisc_dual import solve_dual
-from sdp.zero_ddisc_grid import GridConfig, solve_grid
+from smatrix.crosscheck.methods import METHODS, parse_methods
+from smatrix.neural.zero_ddisc_boundary import BoundaryConfig, boundary_c2
+from smatrix.sdp.zero_ddisc_dual import solve_dual
+from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
 from smatrix.errors import BadInput
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from neural.zero_ddisc_dual import DualNet, NNDualConfig, train_dual
-from sdp.zero_ddisc_dual import solve_dual
-from sdp.zero_ddisc_grid import GridConfig, solve_grid
+from smatrix.neural.zero_ddisc_dual import DualNet, NNDualConfig, train_dual
+from smatrix.sdp.zero_ddisc_dual import solve_dual
+from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
 from smatrix.dual import DualDirection, certified_bound, dual_objective, dual_quadrature
 from smatrix.errors import BadInput
 
@@ -67,7 +67,7 @@ def test_checkpoint_resume_reproduces_the_run(tmp_path, monkeypatch):
     """Kill a run after its epoch-150 checkpoint, resume from it: same bound as the uninterrupted run."""
     import shutil
 
-    import neural.zero_ddisc_dual as nd
+    import smatrix.neural.zero_ddisc_dual as nd
     cfg = NNDualConfig(epochs=300, lbfgs_steps=0, checkpoint_every=150)
     ck, killed = tmp_path / "dual.pt", tmp_path / "at150.pt"
     save = nd._save

@@ -8,10 +8,10 @@ import shutil
 import numpy as np
 import pytest
 
-import neural.zero_ddisc_primal as nnp
-from neural.zero_ddisc_primal import NNPrimalConfig, train_primal
-from sdp.zero_ddisc_dual import solve_dual
-from sdp.zero_ddisc_grid import GridConfig, solve_grid
+import smatrix.neural.zero_ddisc_primal as nnp
+from smatrix.neural.zero_ddisc_primal import NNPrimalConfig, train_primal
+from smatrix.sdp.zero_ddisc_dual import solve_dual
+from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
 from smatrix.analysis import regge_L0, regge_fit, regge_re_f0
 from smatrix.certify import certify_spin0
 from smatrix.cli import main

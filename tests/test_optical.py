@@ -58,7 +58,7 @@ def test_phi3_tree_equals_sum_of_independent_partial_waves(s):
 
 @pytest.fixture(scope="module")
 def zero_ddisc_max():
-    from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+    from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
     return solve_wavelet("max-c0", None, WaveletConfig(nmax=6, grid=100))
 
 
@@ -102,7 +102,7 @@ def test_all_spin_row_traces_a_negative_tail_to_the_waves_above_the_checked_spin
 def test_full_max_c0_certificate_carries_the_all_spin_row():
     """The elastic maximum (Nmax 6): D(s) ≥ 0 on every check point; the tail above J = 20 it
     reports equals Σ_{22 ≤ J ≤ 120} (2J+1) η_J from the amplitude's own partial waves."""
-    from sdp.full_wavelet import FullConfig, solve_full
+    from smatrix.sdp.full_wavelet import FullConfig, solve_full
     res = solve_full("max-c0", None, FullConfig(nmax=6))
     row = res.certificate["all_spin"]
     assert res.certified and row["passed"] and row["tail_above_spin"] == 20
@@ -121,8 +121,8 @@ def test_full_max_c0_certificate_carries_the_all_spin_row():
 def test_crosscheck_all_spin_row_on_a_zero_ddisc_amplitude(zero_ddisc_max):
     """The report row: spin 0 is all the zero-ddisc model imposes; the tail D − η0 it reports is
     Σ_{J ≥ 2} (2J+1) η_J of direct projections, and is negative (higher waves super-unitary)."""
-    from crosscheck.points import all_spin_row
-    from crosscheck.report import all_spin_lines
+    from smatrix.crosscheck.points import all_spin_row
+    from smatrix.crosscheck.report import all_spin_lines
     amp = zero_ddisc_max.extra["amplitude"]
     row = all_spin_row(amp)
     assert not row["passed"] and row["min_tail"] < -1e-4

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from sdp.objectives import BadInput
-from sdp.zero_ddisc_grid import GridConfig, solve_grid
-from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+from smatrix.sdp.objectives import BadInput
+from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
+from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
 from smatrix.certify import dense_check_points, unitarity_violation
 
 C0_28PI = 28 * math.pi
@@ -99,7 +99,7 @@ def test_bad_objective_and_sizes():
 def test_spline_elements_close_in_on_the_dual_bound():
     """At equal nodes the cubic-spline grid primal lies closer to the rigorous dual bound than the
     piecewise-linear one where the amplitude is elastic (max c2), and both respect weak duality."""
-    from sdp.zero_ddisc_dual import solve_dual
+    from smatrix.sdp.zero_ddisc_dual import solve_dual
     c0 = 28 * math.pi
     bound = solve_dual("max-c2", c0).value
     lin = solve_grid("max-c2", c0, GridConfig(nodes=150, rounds=0)).value
@@ -112,14 +112,14 @@ def test_spline_elements_close_in_on_the_dual_bound():
 def test_converged_grid_max_c0_within_1e4_of_the_dual_bound():
     """Slow (~8 min): spline elements with the intermediate region refined 16× (2220 nodes) close
     on the rigorous dual bound at max c0 (measured gap 5.7e-5; docs/convergence.md)."""
-    from sdp.zero_ddisc_dual import solve_dual
+    from smatrix.sdp.zero_ddisc_dual import solve_dual
     bound = solve_dual("max-c0").value
     primal = solve_grid("max-c0", None, GridConfig(nodes=300, spline=True, refine=16, rounds=0)).value
     assert primal <= bound and (bound - primal) / bound < 1e-4
 
 
 def test_refinement_moves_max_c0_towards_the_dual_bound():
-    from sdp.zero_ddisc_dual import solve_dual
+    from smatrix.sdp.zero_ddisc_dual import solve_dual
     bound = solve_dual("max-c0").value
     coarse = solve_grid("max-c0", None, GridConfig(nodes=150, rounds=0)).value
     fine = solve_grid("max-c0", None, GridConfig(nodes=150, refine=2, rounds=0)).value

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-import sdp.zero_ddisc_grid as grid_module
-from sdp.zero_ddisc_grid import GridConfig, solve_grid
-from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+import smatrix.sdp.zero_ddisc_grid as grid_module
+from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
+from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
 from smatrix.certify import dense_check_points, unitarity_violation
 from smatrix.inelasticity import InelasticityProfile
 from smatrix.refine import merge_points, violating_points
@@ -83,7 +83,7 @@ def test_certificate_does_not_trust_the_solve_operators(monkeypatch):
 def test_full_model_refinement_certifies_where_one_solve_does_not():
     """Full model, Nmax 6 on 150 points: one solve misses unitarity between the points on both
     SVD rungs (3.6e-6); imposing the violating points certifies it, at the published maximum."""
-    from sdp.full_wavelet import FullConfig, solve_full
+    from smatrix.sdp.full_wavelet import FullConfig, solve_full
     one = solve_full("max-c0", None, FullConfig(nmax=6, grid=150, rounds=0))
     ref = solve_full("max-c0", None, FullConfig(nmax=6, grid=150))
     assert not one.certified and ref.certified
@@ -95,7 +95,7 @@ def test_full_model_refinement_certifies_where_one_solve_does_not():
 def test_full_model_demo_eta_row_certified(tmp_path):
     """Slow (~5 min loaded): the J_min = 0 row of docs/full_model.md (Nmax 8, demo η) certified
     by the refinement loop, below the elastic maximum."""
-    from sdp.full_wavelet import FullConfig, solve_full
+    from smatrix.sdp.full_wavelet import FullConfig, solve_full
     from smatrix.inelasticity import demo_profile
     path = str(demo_profile(tuple(range(0, 11, 2))).save(tmp_path / "eta.json"))
     res = solve_full("max-c0", None, FullConfig(nmax=8, svd_cutoff=1e-8, jmin=0, inelasticity=path))

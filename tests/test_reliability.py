@@ -124,7 +124,7 @@ def test_size_estimates_are_calibrated_and_announced(capsys):
 
 
 def test_ctrl_c_during_training_exits_130_with_a_consistent_checkpoint(tmp_path):
-    from neural.checkpoint import load_checkpoint
+    from smatrix.neural.checkpoint import load_checkpoint
     ck = tmp_path / "nn.pt"
     args = [sys.executable, "-m", "smatrix.cli", "nn-dual", "--objective", "max-c2", "--c0", "28pi",
             "--epochs", "1000000", "--lbfgs", "0", "--checkpoint", str(ck)]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from sdp.recertify import dual_multiplier, recertify
+from smatrix.sdp.recertify import dual_multiplier, recertify
 from smatrix import plots
 from smatrix.cli import main
 from smatrix.result import Result

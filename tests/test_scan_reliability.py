@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crosscheck.executors import dask_security, parse_executor
-from crosscheck.store import SCHEMA, ResultStore, row_checksum
+from smatrix.crosscheck.executors import dask_security, parse_executor
+from smatrix.crosscheck.store import SCHEMA, ResultStore, row_checksum
 from smatrix.errors import BadInput
 
 HERE = Path(__file__).parent
@@ -169,7 +169,7 @@ def test_store_messages_name_the_real_problem(tmp_path, monkeypatch):
         ResultStore(foreign)
     ro = tmp_path / "ro.sqlite"
     ResultStore(ro).close()
-    import crosscheck.store as store_module     # root ignores file modes: open it read-only instead
+    import smatrix.crosscheck.store as store_module     # root ignores file modes: open it read-only instead
     monkeypatch.setattr(store_module, "_connect",
                         lambda p: sqlite3.connect(f"file:{p}?mode=ro", uri=True, isolation_level=None))
     with pytest.raises(BadInput, match="is read-only"):
@@ -220,8 +220,8 @@ def test_dask_over_tls_runs_points(tmp_path, monkeypatch):
     SMATRIX_DASK_TLS_* and computes points; without them the connection is refused."""
     distributed = pytest.importorskip("distributed")
     pytest.importorskip("cryptography")
-    from crosscheck.executors import make_executor
-    from crosscheck.points import compute_point, make_point
+    from smatrix.crosscheck.executors import make_executor
+    from smatrix.crosscheck.points import compute_point, make_point
     sec = distributed.Security.temporary()
     files = {}
     for name, pem in (("ca", sec.tls_ca_file), ("cert", sec.tls_client_cert), ("key", sec.tls_client_key)):

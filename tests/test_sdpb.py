@@ -7,8 +7,8 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from sdp.sdpb import SDPBError, SDPBProblem, parse_out, run_sdpb, write_json_pmp
-from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet, solve_wavelet_sdpb
+from smatrix.sdp.sdpb import SDPBError, SDPBProblem, parse_out, run_sdpb, write_json_pmp
+from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet, solve_wavelet_sdpb
 from smatrix.cli import main
 
 needs_sdpb = pytest.mark.skipif(shutil.which("sdpb") is None,
@@ -118,7 +118,7 @@ def test_float64_data_would_mislead_but_the_export_does_not(tmp_path):
 def test_high_precision_wavelet_reaches_the_converged_max_c0():
     """Slow (~1 min): Nmax 16 with 80-digit data (SDPB, 320 bits) lands within 1e-4 below the
     rigorous dual bound — the value the converged spectral grid gives (docs/convergence.md)."""
-    from sdp.zero_ddisc_dual import solve_dual
+    from smatrix.sdp.zero_ddisc_dual import solve_dual
     bound = solve_dual("max-c0").value
     r = solve_wavelet_sdpb("max-c0", None, WaveletConfig(nmax=16, grid=600), digits=80,
                            options={"precision": 320, "maxIterations": 2000})
@@ -138,7 +138,7 @@ def test_killed_sdpb_is_a_clear_error(tmp_path):
 def test_checkpoint_of_a_neighbouring_point_is_reused(tmp_path):
     """Kept on request, a final checkpoint starts the next (same-structure) problem, which still
     finds its own optimum; by default no checkpoint is left (test above)."""
-    from sdp.sdpb import checkpoint_reuse
+    from smatrix.sdp.sdpb import checkpoint_reuse
     ck = tmp_path / "toy.ck"
     assert checkpoint_reuse(ck) == {"checkpoint": ck, "initial_checkpoint": None}   # nothing to start from yet
     first = run_sdpb(_toy(), workdir=tmp_path, **checkpoint_reuse(ck))

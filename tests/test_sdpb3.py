@@ -11,11 +11,11 @@ from pathlib import Path
 import mpmath as mp
 import pytest
 
-from sdp import sdpb
-from sdp.sdpb import (SDPBError, SDPBVersion, parse_out_dir, parse_version, parse_y_txt, read_run, run_sdpb,
+from smatrix.sdp import sdpb
+from smatrix.sdp.sdpb import (SDPBError, SDPBVersion, parse_out_dir, parse_version, parse_y_txt, read_run, run_sdpb,
                       sdpb3_commands)
-from sdp.sdpb_export import build, export, import_run
-from sdp.zero_ddisc_wavelet import WaveletConfig
+from smatrix.sdp.sdpb_export import build, export, import_run
+from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig
 from smatrix.cli import main
 from smatrix.result import Result
 
@@ -165,7 +165,7 @@ def _run_elsewhere(run: Path) -> None:
 def test_dual_export_run_import(tmp_path):
     """The exported dual, solved outside the toolkit and imported, is the certified bound that the
     same SDP gives with Clarabel (one multiplier certifies, a bound for any w)."""
-    from sdp.zero_ddisc_dual import DualConfig, solve_dual
+    from smatrix.sdp.zero_ddisc_dual import DualConfig, solve_dual
     config = DualConfig(nodes=16, n_cheb=6, cutoff=100.0, s_max=1e8, solver="sdpb")
     run = tmp_path / "dual"
     export("dual", "max-c0", None, config, run, 40, formats=("xml",))
@@ -180,7 +180,7 @@ def test_dual_export_run_import(tmp_path):
 
 @needs_sdpb
 def test_full_model_export_run_import(tmp_path):
-    from sdp.full_wavelet import FullConfig, solve_full
+    from smatrix.sdp.full_wavelet import FullConfig, solve_full
     config = FullConfig(nmax=3, jmax=2, grid=40, solver="sdpb")
     run = tmp_path / "full"
     export("full", "max-c0", None, config, run, 40, formats=("xml",))

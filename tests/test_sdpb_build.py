@@ -6,8 +6,8 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from sdp import sdpb
-from sdp.zero_ddisc_dual import DualConfig, _operators, _Q_SOLVE, dual_sdpb_problem
+from smatrix.sdp import sdpb
+from smatrix.sdp.zero_ddisc_dual import DualConfig, _operators, _Q_SOLVE, dual_sdpb_problem
 from smatrix.dual import DualDirection
 
 

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from .errors import BadInput
+from smatrix.errors import BadInput
 
 AMPLITUDES = ("phi4", "phi3", "full-max-c0", "zero-ddisc-max-c0")
 MAX_NODES = 2500  # the kernel is dense: N² complex entries (100 MB at the limit)
@@ -32,16 +32,16 @@ def add_parser(sub) -> None:
 
 
 def _amplitude(a):
-    from .simple_amplitudes import Phi3Tree, Phi4Tree
+    from smatrix.simple_amplitudes import Phi3Tree, Phi4Tree
     if a.amplitude == "phi4":
         return Phi4Tree(a.coupling), {}
     if a.amplitude == "phi3":
         return Phi3Tree(a.coupling), {}
     if a.amplitude == "full-max-c0":
-        from sdp.full_wavelet import FullConfig, solve_full
+        from smatrix.sdp.full_wavelet import FullConfig, solve_full
         res = solve_full("max-c0", None, FullConfig(nmax=a.nmax or 6))
     else:
-        from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+        from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
         res = solve_wavelet("max-c0", None, WaveletConfig(nmax=a.nmax or 12))
     if res.value is None:
         return None, {"status": res.status, "message": res.message}
@@ -52,8 +52,8 @@ def _amplitude(a):
 def qotam_report(amplitude, s: float, lmax: int, steps: int = 0, step_size: float = 0.0,
                  epsilon: float = 0.0) -> dict:
     """Everything `smatrix qotam` prints, as one dict."""
-    from .optical import optical_defect, spin_sum
-    from .qotam import (kernel_partial_waves, marginal_errors, qotam_iterate, rescaled_deficit, sphere_kernel,
+    from smatrix.optical import optical_defect, spin_sum
+    from smatrix.qotam import (kernel_partial_waves, marginal_errors, qotam_iterate, rescaled_deficit, sphere_kernel,
                         sphere_rule, unitarity_residual)
     rule = sphere_rule(lmax)
     K = sphere_kernel(amplitude.T, s, rule)
@@ -94,7 +94,7 @@ def run(a) -> int:
         raise BadInput("--steps, --step-size and --epsilon must be ≥ 0")
     amp, info = _amplitude(a)
     if amp is None:
-        from .cli import EXIT_FAILED
+        from smatrix.main import EXIT_FAILED
         print(f"failed: the {a.amplitude} amplitude was not obtained ({info['status']}: {info['message']})",
               file=sys.stderr)
         return EXIT_FAILED

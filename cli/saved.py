@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import BadInput
+from smatrix.errors import BadInput
 
 PLOTS = ("modulus", "argand", "phase", "rho", "regge", "w")
 
@@ -22,7 +22,7 @@ def add_out_option(p) -> None:
 
 def check_save_dir(a) -> None:
     if getattr(a, "save_dir", None) is not None:
-        from .saved import check_out_dir
+        from smatrix.saved import check_out_dir
         check_out_dir(a.save_dir)
 
 
@@ -62,7 +62,7 @@ def _spins(text: str) -> list[int]:
 
 
 def run_command(a, print_result) -> int:
-    from .result import Result
+    from smatrix.result import Result
     res = Result.load(a.dir)
     if a.command == "show":
         return _show(a, res, print_result)
@@ -74,7 +74,7 @@ def run_command(a, print_result) -> int:
 def _show(a, res, print_result) -> int:
     re = None
     if not a.no_recertify and res.value is not None:
-        from sdp.recertify import recertify
+        from smatrix.sdp.recertify import recertify
         re = recertify(res)
     if a.json:
         d = res.to_dict()
@@ -94,7 +94,7 @@ def _show(a, res, print_result) -> int:
 
 
 def _plot(a, res) -> int:
-    from . import plots
+    from smatrix import plots
     amp = (res.extra or {}).get("amplitude")
     dual = res.bound_kind == "dual (rigorous)"
     kinds = PLOTS if a.kind is None else tuple(a.kind.split(","))
@@ -110,7 +110,7 @@ def _plot(a, res) -> int:
     files = {}
     for k in kinds:
         if k == "w":
-            from sdp.recertify import dual_multiplier
+            from smatrix.sdp.recertify import dual_multiplier
             cutoff = float(res.config["cutoff"])
             s = 4.0 + np.geomspace(1e-6, cutoff - 4.0, 800)
             fig = plots.plot_dual_multiplier(s, dual_multiplier(res, s), cutoff)
@@ -128,7 +128,7 @@ def _plot(a, res) -> int:
 
 
 def _table(a, res) -> int:
-    from .table import s_matrix_columns, write_table
+    from smatrix.table import s_matrix_columns, write_table
     out = Path(a.file)
     if out.suffix not in (".m", ".tsv", ".csv") or not out.parent.is_dir() or out.is_dir():
         raise BadInput(f"--file {out}: need a .m, .tsv or .csv file in an existing directory")

@@ -1,4 +1,4 @@
-"""`smatrix` command line. Every command accepts --json and then prints exactly one JSON object
+"""`smatrix` command line (the command layer: parses arguments, dispatches, maps errors to exit codes). Every command accepts --json and then prints exactly one JSON object
 as the last line of stdout; errors print a one-line message and exit non-zero (no traceback).
 
 Exit codes (docs/reliability.md): 0 done, 1 the almond's methods disagree, 2 bad input (also a
@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 
-from .numbers import parse_number
+from .args import number_arg as _number
 
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
@@ -27,13 +27,6 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
         super().__init__(message)
         self.code = code
-
-
-def _number(text: str) -> float:
-    try:
-        return parse_number(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _pair(text: str) -> tuple[float, float]:
@@ -64,7 +57,7 @@ class _Version(argparse.Action):
     """--version: package version, git revision, libraries and host (smatrix.provenance)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from .provenance import version_text
+        from smatrix.provenance import version_text
         print(version_text())
         parser.exit(0)
 
@@ -226,20 +219,20 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--json", action="store_true")
     im.add_argument("--out", dest="save_dir", default=None, metavar="DIR", help="save the certified result in DIR")
 
-    from .twoprr.cli import add_parser as add_2prr_parser
+    from .twoprr import add_parser as add_2prr_parser
     add_2prr_parser(sub)  # 2prr
 
     _add_strict(pr, du, nn, bl, np_)
-    from crosscheck.cli import add_parsers as add_almond_parsers
+    from .almond import add_parsers as add_almond_parsers
     add_almond_parsers(sub)  # almond, crosscheck
-    from .qotam_cli import add_parser as add_qotam_parser
+    from .qotam import add_parser as add_qotam_parser
     add_qotam_parser(sub)  # qotam (issue 17)
-    from .cli_saved import add_out_option, add_parsers as add_saved_parsers
+    from .saved import add_out_option, add_parsers as add_saved_parsers
     for computing in (pr, du, nn, bl, np_):
         add_out_option(computing)
     add_saved_parsers(sub)   # show, plot, table
 
-    from crosscheck.inject_cli import add_parser as add_inject_parser
+    from .inject import add_parser as add_inject_parser
     add_inject_parser(sub)  # inject
     return p
 
@@ -260,7 +253,7 @@ def _require_sdpb(a) -> None:
 
 
 def _run_primal(a) -> dict:
-    from sdp.objectives import OBJECTIVES
+    from smatrix.sdp.objectives import OBJECTIVES
     if a.objective not in OBJECTIVES:
         raise CliError(f"unknown objective {a.objective!r}; choose from {', '.join(OBJECTIVES)}")
     if a.objective == "max-c0" and a.c0 is not None:
@@ -273,16 +266,16 @@ def _run_primal(a) -> dict:
         return _run_primal_full(a)
     if a.svd_cutoff is not None or a.jmin is not None or a.jmax != 16:
         raise CliError("--svd-cutoff, --jmin and --jmax apply to --model full")
-    eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend,  # |S0|² ≤ 1 − η0 (sdp.inelastic)
+    eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend,  # |S0|² ≤ 1 − η0 (smatrix.sdp.inelastic)
             "rounds": a.rounds}
     wavelet_only = (a.nmax, a.grid, a.no_uv_condition, a.no_threshold_term, a.solver) != (None, None, False, False,
                                                                                          "clarabel")
     routed = a.method is None and a.objective == "max-c0" and not wavelet_only
     method = "grid" if routed else (a.method or "wavelet")
     if method == "wavelet":
-        from sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
+        from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
 
-        from .budget import check_size, wavelet_estimate
+        from smatrix.budget import check_size, wavelet_estimate
         nmax = 12 if a.nmax is None else a.nmax
         grid = 300 if a.grid is None else a.grid
         if nmax < 1:
@@ -294,7 +287,7 @@ def _run_primal(a) -> dict:
                             threshold_term=not a.no_threshold_term,
                             solver="clarabel" if a.solver == "sdpb" else a.solver, **eta0)
         if a.solver == "sdpb":
-            from sdp.zero_ddisc_wavelet import solve_wavelet_sdpb
+            from smatrix.sdp.zero_ddisc_wavelet import solve_wavelet_sdpb
             return solve_wavelet_sdpb(a.objective, a.c0, cfg, procs=a.procs, checkpoint=a.sdpb_checkpoint)
         res = solve_wavelet(a.objective, a.c0, cfg)
         if a.objective == "max-c0" and res.value is not None:
@@ -302,7 +295,7 @@ def _run_primal(a) -> dict:
                            "docs/convergence.md); the default route --method grid reaches 6e-5") + \
                 (f"; {res.message}" if res.message else "")
         return res
-    from sdp.zero_ddisc_grid import GridConfig, solve_grid
+    from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
     if a.solver == "sdpb":
         raise CliError("--solver sdpb is available for --method wavelet only (so far)")
     if a.nmax is not None:
@@ -322,22 +315,22 @@ def _run_primal(a) -> dict:
 
 
 def _run_primal_full(a):
-    from sdp.full_wavelet import solve_full
+    from smatrix.sdp.full_wavelet import solve_full
     if a.method not in (None, "wavelet"):
         raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")
     return solve_full(a.objective, a.c0, _full_config(a, a.solver))
 
 
 def _full_config(a, solver: str):
-    from sdp.full_wavelet import FullConfig
+    from smatrix.sdp.full_wavelet import FullConfig
     nmax, grid = 8 if a.nmax is None else a.nmax, 300 if a.grid is None else a.grid
     if nmax < 1 or grid < 8 or a.jmax < 0:
         raise CliError(f"need --nmax ≥ 1, --grid ≥ 8 and --jmax ≥ 0 (got {nmax}, {grid}, {a.jmax})")
-    from .budget import check_size, full_estimate
+    from smatrix.budget import check_size, full_estimate
     check_size(full_estimate(nmax, grid, a.jmax))
     jmin = a.jmin
     if a.inelasticity is not None and jmin is None:
-        from .inelasticity import load_profile
+        from smatrix.inelasticity import load_profile
         jmin = max(J for J in load_profile(a.inelasticity).spins if J <= a.jmax)
     return FullConfig(nmax=nmax, jmax=a.jmax, grid=grid,
                       threshold_term=not getattr(a, "no_threshold_term", False),
@@ -347,14 +340,14 @@ def _full_config(a, solver: str):
 
 
 def _run_nn_dual(a) -> dict:
-    from neural.zero_ddisc_dual import NNDualConfig, train_dual
+    from smatrix.neural.zero_ddisc_dual import NNDualConfig, train_dual
     cfg = NNDualConfig(cutoff=a.cutoff, epochs=a.epochs, lr=a.lr, lbfgs_steps=a.lbfgs, sum_rule=a.sum_rule,
                        seed=a.seed)
     return train_dual(a.objective, a.c0, cfg, init=a.init, checkpoint=a.checkpoint, progress=not a.json)
 
 
 def _run_baseline(a):
-    from .elastic import baseline_result
+    from smatrix.elastic import baseline_result
     if not math.isfinite(a.c0) or a.c0 < 0:
         raise CliError(f"--c0 must be a finite number ≥ 0, got {a.c0}")
     if a.grid < 8 or a.max_iter < 1:
@@ -369,7 +362,7 @@ def _against_dual_bounds(res):
     """A converged amplitude whose c2 lies outside the rigorous dual bounds at its c0 says so."""
     from dataclasses import replace
 
-    from sdp.zero_ddisc_dual import solve_dual
+    from smatrix.sdp.zero_ddisc_dual import solve_dual
     lo, hi = (solve_dual(obj, res.c0) for obj in ("min-c2", "max-c2"))
     cert = {**(res.certificate or {}), "dual_bounds": [lo.value, hi.value]}
     side = ("below the rigorous dual lower bound", lo) if lo.certified and res.value < lo.value else \
@@ -382,14 +375,14 @@ def _against_dual_bounds(res):
 
 
 def _run_nn_primal(a):
-    from neural.zero_ddisc_primal import NNPrimalConfig, train_primal
+    from smatrix.neural.zero_ddisc_primal import NNPrimalConfig, train_primal
     if a.eta_out is not None and not a.inelastic:
         raise CliError("--eta-out needs --inelastic (an elastic amplitude has η0 = 0)")
     if not a.inelastic_max > 16:
         raise CliError(f"--inelastic-max must lie above s = 16, got {a.inelastic_max}")
     dual = None
     if a.compare_dual or a.ansatz == "auto":
-        from sdp.zero_ddisc_dual import solve_dual
+        from smatrix.sdp.zero_ddisc_dual import solve_dual
         dual = tuple(solve_dual(obj, a.c0).value for obj in ("min-c2", "max-c2"))
     order = [a.ansatz] if a.ansatz != "auto" else _ansatz_order(a.c2, dual[0])
     for k, ansatz in enumerate(order):
@@ -430,21 +423,21 @@ def _print_nn_primal(res) -> None:
 
 
 def _run_sdpb_export(a) -> int:
-    from sdp.sdpb_export import export
+    from smatrix.sdp.sdpb_export import export
     digits = a.digits if a.digits is not None else (60 if a.problem == "wavelet" else 40)
     if (a.nmax is not None and a.nmax < 1) or a.grid < 8 or digits < 30:
         raise CliError("need --nmax ≥ 1, --grid ≥ 8 and --digits ≥ 30")
-    from .outputs import check_output_dir
+    from smatrix.outputs import check_output_dir
     check_output_dir(a.out, "--out")
     if a.problem == "dual":
-        from sdp.zero_ddisc_dual import DualConfig
+        from smatrix.sdp.zero_ddisc_dual import DualConfig
         config = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver="sdpb")
     else:
-        from sdp.objectives import check_objective
+        from smatrix.sdp.objectives import check_objective
         check_objective(a.objective, a.c0)
         if a.problem == "wavelet":
-            from sdp.zero_ddisc_wavelet import WaveletConfig
-            from .budget import check_size, wavelet_estimate
+            from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig
+            from smatrix.budget import check_size, wavelet_estimate
             config = WaveletConfig(nmax=12 if a.nmax is None else a.nmax, grid=a.grid)
             check_size(wavelet_estimate(config.nmax, a.grid))
         else:
@@ -465,14 +458,14 @@ def _run_sdpb_export(a) -> int:
 
 
 def _run_sdpb_import(a):
-    from sdp.sdpb_export import import_run
+    from smatrix.sdp.sdpb_export import import_run
     return import_run(a.run_dir, a.chart)
 
 
 def _run_dual(a) -> dict:
-    from sdp.zero_ddisc_dual import DualConfig, solve_dual
+    from smatrix.sdp.zero_ddisc_dual import DualConfig, solve_dual
 
-    from .budget import check_size, dual_estimate
+    from smatrix.budget import check_size, dual_estimate
     cfg = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver=a.solver)
     if a.nodes >= 16:
         check_size(dual_estimate(a.nodes))
@@ -551,13 +544,13 @@ def _dispatch(a) -> int:
     if getattr(a, "threads", None) is not None and a.threads < 1:
         raise CliError(f"--threads must be ≥ 1, got {a.threads}")
     if a.command not in ("almond", "crosscheck"):   # before numpy/torch load (smatrix.threads)
-        from .threads import apply_threads, choose_threads
+        from smatrix.threads import apply_threads, choose_threads
         apply_threads(choose_threads(getattr(a, "threads", None)))
     if getattr(a, "procs", 1) < 1 or (getattr(a, "procs", 1) > 1 and getattr(a, "solver", None) != "sdpb"):
         raise CliError("--procs N ≥ 1 applies to --solver sdpb (SDPB ≥ 2.7 under mpirun)")
     if getattr(a, "sdpb_checkpoint", None) is not None and a.solver != "sdpb":
         raise CliError("--sdpb-checkpoint applies to --solver sdpb")
-    from .cli_saved import check_save_dir, save_if_asked
+    from .saved import check_save_dir, save_if_asked
     check_save_dir(a)
     if a.command == "primal":
         res = _run_primal(a)
@@ -603,19 +596,19 @@ def _dispatch(a) -> int:
         _print_result(res, a.json)
         return 0 if res.value is not None else _failed(res)
     if a.command in ("show", "plot", "table"):
-        from .cli_saved import run_command as run_saved
+        from .saved import run_command as run_saved
         return run_saved(a, _print_result)
     if a.command == "2prr":
-        from .twoprr.cli import run as run_2prr_command
+        from .twoprr import run as run_2prr_command
         return run_2prr_command(a)
     if a.command == "qotam":
-        from .qotam_cli import run as run_qotam
+        from .qotam import run as run_qotam
         return run_qotam(a)
     if a.command == "inject":
-        from crosscheck.inject_cli import run as run_inject
+        from .inject import run as run_inject
         return run_inject(a)
     if a.command in ("almond", "crosscheck"):
-        from crosscheck.cli import run_command
+        from .almond import run_command
         return run_command(a)
     raise CliError(f"unknown command {a.command!r}")
 
@@ -633,7 +626,7 @@ def _one_line(text: str, limit: int = 600) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """The error boundary: every expected failure is one line on stderr and its exit code."""
-    from .errors import BadInput
+    from smatrix.errors import BadInput
     try:
         return _dispatch(build_parser().parse_args(argv))
     except SystemExit as exc:            # --help, --version
@@ -671,6 +664,3 @@ def main(argv: list[str] | None = None) -> int:
                                                "traceback"), file=sys.stderr)
         return EXIT_FAILED
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..numbers import ints_arg as _ints, number_arg as _number
+from .args import ints_arg as _ints, number_arg as _number
 
 EXIT_FAILED = 4
 
@@ -75,8 +75,8 @@ def _check_outputs(a) -> None:
 
 def run(a) -> int:
     """Execute `smatrix 2prr` (ValueError → the caller's one-line bad-input error)."""
-    from .run import RunConfig, eta_profile, run_2prr
-    from .solver import Solution
+    from smatrix.twoprr.run import RunConfig, eta_profile, run_2prr
+    from smatrix.twoprr.solver import Solution
 
     if not math.isfinite(a.c0) or a.c0 < 0:
         raise ValueError(f"--c0 must be ≥ 0 (2PRR amplitudes are built for c0 ≥ 0), got {a.c0:g}")
@@ -94,10 +94,10 @@ def run(a) -> int:
     if a.screen_jmax is not None:
         if a.method == "nn":
             raise ValueError("--screen-jmax runs with the classical solver (--method newton)")
-        from .screen_cli import run_screen
+        from .screen import run_screen
         return run_screen(a, tuple(ladder))
     if a.method == "nn":
-        from neural.twoprr_solver import neural_init
+        from smatrix.neural.twoprr_solver import neural_init
         init, nn_report, nn_history = neural_init(a, cfg)
     else:
         init, nn_report, nn_history = (Solution.load(a.init) if a.init else None), None, None
@@ -125,12 +125,12 @@ def run(a) -> int:
         profile.save(out / "eta.json")
         (out / "result.json").write_text(json.dumps(d, default=float, indent=1))
         if not a.no_plots:
-            from .figures import FIGURES
+            from smatrix.twoprr.figures import FIGURES
             for name, fig in FIGURES.items():
                 f = fig(run_.amplitude, res.extra["regge"]) if name == "regge.png" else fig(run_.amplitude)
                 f.savefig(out / name, dpi=110)
             if nn_history is not None:
-                from neural.twoprr_solver import loss_history_figure
+                from smatrix.neural.twoprr_solver import loss_history_figure
                 loss_history_figure(nn_history).savefig(out / "loss_history.png", dpi=110)
     _print(d, a.json)
     if not res.certified:

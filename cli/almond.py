@@ -12,7 +12,7 @@ import sys
 
 from smatrix.outputs import check_output_dir
 
-from .methods import DEFAULT_METHODS
+from smatrix.crosscheck.methods import DEFAULT_METHODS
 
 QUICK_SLICES = 10
 EXIT_DISAGREE = 1
@@ -56,11 +56,11 @@ def add_parsers(sub) -> None:
 
 
 def run_command(a) -> int:
-    from .almond import DEFAULT_RANGE, AlmondConfig, AlmondFailed, run_almond, write_outputs
-    from .executors import make_executor
-    from .methods import parse_methods, parse_overrides
-    from .report import console_table, evaluate, summary_table, verdict_lines
-    from .store import ResultStore
+    from smatrix.crosscheck.almond import DEFAULT_RANGE, AlmondConfig, AlmondFailed, run_almond, write_outputs
+    from smatrix.crosscheck.executors import make_executor
+    from smatrix.crosscheck.methods import parse_methods, parse_overrides
+    from smatrix.crosscheck.report import console_table, evaluate, summary_table, verdict_lines
+    from smatrix.crosscheck.store import ResultStore
     quick = getattr(a, "quick", False)
     methods = parse_methods(a.methods)
     overrides = parse_overrides(a.set, methods)

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from smatrix.errors import BadInput
-from smatrix.numbers import ints_arg as _ints, number_arg as _number
+from .args import ints_arg as _ints, number_arg as _number
 
 EXIT_FAILED = 4
 
@@ -79,7 +79,7 @@ def _e(x) -> str:
 
 def run(a) -> int:
     """Execute `smatrix inject` (BadInput → the caller's one-line exit 2)."""
-    from .inject import (C0_MATCH, InjectConfig, compare_amplitudes, injection_table, load_2prr_amplitude,
+    from smatrix.crosscheck.inject import (C0_MATCH, InjectConfig, compare_amplitudes, injection_table, load_2prr_amplitude,
                          load_injection_profile)
 
     _check_out(a.out)
@@ -130,7 +130,7 @@ def _write(a, table: dict, comparison: dict | None) -> dict:
     (out / "table.json").write_text(json.dumps({**table, "comparison": comparison}, default=float))
     (out / "table.md").write_text(markdown_table(table) + "\n")
     if comparison is not None and not a.no_plots:
-        from .inject_figures import plot_forward, plot_spin0_wave
+        from smatrix.crosscheck.inject_figures import plot_forward, plot_spin0_wave
         top = max(r["jmin"] for r in comparison["sdp"])
         mid = sorted({r["nmax"] for r in comparison["sdp"]})[len({r["nmax"] for r in comparison["sdp"]}) // 2]
         for name, fig in (("spin0_wave.png", plot_spin0_wave(comparison, top)),

@@ -14,7 +14,7 @@ EXIT_FAILED = 4
 
 def run_screen(a, ladder: tuple[int, ...]) -> int:
     """Execute the screening run (ValueError → the caller's one-line bad-input error, exit 2)."""
-    from .screen_run import ScreenRunConfig, run_screening
+    from smatrix.twoprr.screen_run import ScreenRunConfig, run_screening
 
     if a.init is not None or a.eta_out is not None:
         raise ValueError("--init and --eta-out are for 2PRR amplitudes, not with --screen-jmax")
@@ -31,8 +31,8 @@ def run_screen(a, ladder: tuple[int, ...]) -> int:
         np.savez(out / "screened.npz", x=run.x, c1=st.c1, rho_el=st.el, rho_mp=run.system.mp_matrix(run.x[run.system.n_square:]),
                  nodes=run.system.grid.nodes)
         if not a.no_plots:
-            from .aks_bounds import plot_bounds
-            from .screen_figures import plot_rho_mp, plot_screened_waves
+            from smatrix.twoprr.aks_bounds import plot_bounds
+            from smatrix.twoprr.screen_figures import plot_rho_mp, plot_screened_waves
             amp = run.amplitude or run.system.amplitude(run.x, cfg.c0)
             plot_screened_waves(amp).savefig(out / "screened_waves.png", dpi=110)
             plot_rho_mp(amp).savefig(out / "rho_mp.png", dpi=110)
