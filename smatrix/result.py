@@ -79,6 +79,11 @@ class Result:
         return (f"Result({self.method}, {self.model}, {self.objective}, value={value}, "
                 f"{self.bound_kind}, status={self.status}, certified={self.certified})")
 
+    @property
+    def amplitude(self):
+        """The amplitude object of a primal result (S_J(s), T(s, t), plots), None where there is none."""
+        return (self.extra or {}).get("amplitude")
+
     @classmethod
     def load(cls, directory: str | Path) -> "Result":
         """A result saved with `save` (or `--out DIR`), with its amplitude or multiplier restored."""
