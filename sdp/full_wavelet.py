@@ -257,7 +257,7 @@ def certify_full(amp: FullAmplitude, s_grid, config: FullConfig,
     return unitarity_certificate(s, viol, spins, config.tolerance, checks=checks, facts=facts), s, combined
 
 
-def _status_note(cert: dict, status: str, config: FullConfig) -> str:
+def _status_note(cert: Certificate, status: str, config: FullConfig) -> str:
     """Why a value is not a clean optimum: a violated certificate (artefact of the finite grid or
     spin cut, or of lost precision), or a solver that stopped short (the amplitude is still valid)."""
     if cert["max_unitarity_violation"] > config.tolerance and config.inelasticity and \

@@ -54,10 +54,12 @@ class Check:
                    bool(passed), "")
 
     def to_dict(self) -> dict[str, Any]:
+        """{"value", "limit", "sense", "passed"}."""
         return {"value": self.value, "limit": self.limit, "sense": self.sense, "passed": self.passed}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Check":
+        """The check of a `to_dict` form."""
         return cls(d.get("value"), d.get("limit"), bool(d["passed"]), d.get("sense", "<="))
 
 
