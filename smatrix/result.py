@@ -7,11 +7,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .certificate import Certificate
 from .precision import precision_note
 from .provenance import provenance
+
+if TYPE_CHECKING:
+    from .amplitude import Amplitude
 
 BOUND_KINDS = ("primal (achieved)", "dual (rigorous)", "amplitude")
 
@@ -41,7 +44,7 @@ class Result:
     message: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=provenance)   # version, git, libraries, host
-    amplitude: Any = None   # the amplitude of a primal result (S_J(s), T(s, t), plots); never in to_dict
+    amplitude: Amplitude | None = None   # the amplitude of a primal result (S_J(s), T(s, t), plots); never in to_dict
 
     def __post_init__(self):
         if self.bound_kind not in BOUND_KINDS:
