@@ -46,7 +46,7 @@ def _plot(results, path):
     S_nn = dual_partial_wave(DualGrid(grid_nn), nn.extra["w_nodes"], nn.extra["nu"], 0.0, s)
     ops = _operators(DualConfig(), 2)
     S_sdp = dual_partial_wave(ops.grid, ops.E @ sdp.extra["coef"], sdp.extra["nu"], 0.0, s)
-    S_pr = prim.extra["amplitude"].S(0, s)
+    S_pr = prim.amplitude.S(0, s)
     fig, ax = plt.subplots(1, 3, figsize=(13, 3.8))
     for S, lab, st in ((S_pr, "primal grid (spline, 400)", "-"), (S_sdp, "SDP dual, eq. (43)", "--"),
                        (S_nn, "NN dual, eq. (43)", ":")):

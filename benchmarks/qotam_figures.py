@@ -70,7 +70,7 @@ def gradient_table():
 def full_defect_table(nmax):
     t0 = time.perf_counter()
     res = solve_full("max-c0", None, FullConfig(nmax=nmax))
-    amp = res.extra["amplitude"]
+    amp = res.amplitude
     row = res.certificate["all_spin"]
     print(f"\n### Full-model maximum c0, Nmax {nmax}: c0/32π = {res.value / (32 * np.pi):.7f}, certified "
           f"{res.certified}, {time.perf_counter() - t0:.1f} s\n")
@@ -101,4 +101,4 @@ if __name__ == "__main__":
     for nmax in (6, 8):
         full_defect_table(nmax)
     res = solve_full("max-c0", None, FullConfig(nmax=6))
-    scaling_table("the full-model maximum-c0 amplitude (Nmax 6)", res.extra["amplitude"], 100.0, (8, 16, 24))
+    scaling_table("the full-model maximum-c0 amplitude (Nmax 6)", res.amplitude, 100.0, (8, 16, 24))

@@ -45,7 +45,7 @@ def _amplitude(a):
         res = solve_wavelet("max-c0", None, WaveletConfig(nmax=a.nmax or 12))
     if res.value is None:
         return None, {"status": res.status, "message": res.message}
-    return res.extra["amplitude"], {"c0_over_32pi": res.value / (32 * np.pi), "certified": res.certified,
+    return res.amplitude, {"c0_over_32pi": res.value / (32 * np.pi), "certified": res.certified,
                                     "status": res.status}
 
 

@@ -95,7 +95,7 @@ def _show(a, res, print_result) -> int:
 
 def _plot(a, res) -> int:
     from smatrix import plots
-    amp = (res.extra or {}).get("amplitude")
+    amp = res.amplitude
     dual = res.bound_kind == "dual (rigorous)"
     kinds = PLOTS if a.kind is None else tuple(a.kind.split(","))
     bad = [k for k in kinds if k not in PLOTS]
@@ -132,7 +132,7 @@ def _table(a, res) -> int:
     out = Path(a.file)
     if out.suffix not in (".m", ".tsv", ".csv") or not out.parent.is_dir() or out.is_dir():
         raise BadInput(f"--file {out}: need a .m, .tsv or .csv file in an existing directory")
-    amp = (res.extra or {}).get("amplitude")
+    amp = res.amplitude
     if amp is None:
         raise BadInput(f"{a.dir}: no amplitude saved (a {res.bound_kind} result)")
     if a.points < 2:

@@ -124,8 +124,8 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
             res = solve_full(cfg.objective, fixed_c0, fc)
             row = _row(jmin, nmax, res, cfg.objective)
             rows.append(row)
-            if res.extra.get("amplitude") is not None:
-                amplitudes[(nmax, jmin)] = res.extra["amplitude"]
+            if res.amplitude is not None:
+                amplitudes[(nmax, jmin)] = res.amplitude
             if progress is not None:
                 progress(row)
     last = {str(J): float(v[-1]) for J, v in profile.eta.items()}

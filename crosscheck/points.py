@@ -63,7 +63,7 @@ def compute_point(point: dict, run: Callable[[str, float | None, dict], Result])
     if res.value is None and res.status != "infeasible":
         return {**row, "status": "failed", "reason": res.message or f"status {res.status}", "result": result,
                 "seconds": time.perf_counter() - t0}
-    amplitude = (res.extra or {}).get("amplitude")
+    amplitude = res.amplitude
     if amplitude is not None and res.value is not None:
         try:
             result["analysis"] = boundary_analysis(amplitude)

@@ -141,10 +141,10 @@ def _lower(c0: float, trained: Result, nn: NNPrimalConfig, training: dict,
 def _sawtooth(res: Result) -> float:
     """Signed amplitude of a node-to-node oscillation: mean of (−1)^i (|S0|² − 1) at the midpoints
     (in log(s − 4)) of the bulk intervals i, 4.05 < s < 300 (a diagnostic of the lower boundary)."""
-    s = res.extra["amplitude"].grid.nodes
+    s = res.amplitude.grid.nodes
     s = s[(s > 4.05) & (s < 300.0)]
     mid = 4.0 + np.sqrt((s[1:] - 4.0) * (s[:-1] - 4.0))
-    v = np.abs(res.extra["amplitude"].S(0, mid)) ** 2 - 1.0
+    v = np.abs(res.amplitude.S(0, mid)) ** 2 - 1.0
     return float(np.mean(v * (-1.0) ** np.arange(v.size)))
 
 

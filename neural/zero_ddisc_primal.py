@@ -343,7 +343,7 @@ def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, d
     residual = _max_abs(eq.residual(h, c0))
     met = abs(c2 - target) <= C2_MATCH * max(1.0, target)
     status, message = _status(config, pol, regge, met, c2, target, residual)
-    certificate = {**cert.__dict__, **training, "dense_check": certify, "c2_target": target, "c2_reached": c2, "target_met": bool(met),
+    certificate = {**cert, **training, "dense_check": certify, "c2_target": target, "c2_reached": c2, "target_met": bool(met),
                    "polished": pol is not None, "polished_residual": residual if pol is not None else None,
                    "polish_iterations": pol.iterations if pol is not None else None,
                    "eta_scale": pol.eta_scale if pol is not None else None,
@@ -362,7 +362,7 @@ def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, d
         bound_kind="amplitude", status=status, certified=certify and elastic_ok and cert.passed and status == "polished",
         certificate=certificate, solver="torch-adam" + ("+newton" if pol is not None else ""),
         seconds=time.perf_counter() - t0, config=cfg, message=message,
-        extra={"amplitude": amp, "c3": float(taylor["c3"]), "h": h, "h_nn": h_nn, "history": history,
+        amplitude=amp, extra={"c3": float(taylor["c3"]), "h": h, "h_nn": h_nn, "history": history,
                "eta_profile": profile, "regge_fit": regge})
 
 

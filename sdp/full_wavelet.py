@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points
+from smatrix.certificate import Certificate, Check
+from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points, unitarity_certificate, wave_violation, worst_point
 from smatrix.errors import BadInput
 from smatrix.full_amplitude import FullAmplitude, FullBasis, cached_partial_wave_rows, partial_wave_rows
 from smatrix.inelasticity import InelasticityProfile, load_profile
@@ -122,7 +123,7 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
         return Result(method="primal-wavelet", model="full", objective=objective, c0=tay["c0"], c2=tay["c2"],
                       value=value, bound_kind="primal (achieved)", status=status, certified=certified,
                       certificate=cert, solver=config.solver, seconds=time.perf_counter() - t0, config=cfg,
-                      message=message, extra=extra or {})
+                      message=message, extra=extra or {}, amplitude=amp)
 
     if c0 is not None and c0 < 0:
         return result("infeasible", message="c0 < 0 admits no unitary amplitude")
@@ -149,7 +150,7 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
                              "max_unitarity_violation": cert["max_unitarity_violation"],
                              "max_inelasticity_violation": cert["max_inelasticity_violation"]})
             best = (red, amp, cert, cutoff, check_s, combined)
-            if cert["passed"]:
+            if cert.passed:
                 break
         if best is None:
             return Attempt(result(red.solve.status, message=failure_message(red.solve, c0, config.inelasticity)))
@@ -164,10 +165,10 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
                      "solver_status": red.solve.status, "solver_iterations": red.solve.iterations,
                      "solver_seconds": red.solve.seconds, "objective_in_solver": float(red.solve.value),
                      "attempts": attempts, **({"sdpb": red.sdpb} if red.sdpb else {})})
-        passed = cert.pop("passed")
+        passed = cert.passed
         msg = _status_note(cert, red.solve.status, config)
         res = result(red.solve.status, value=_value(objective, amp), amp=amp,
-                     cert=cert, certified=passed, message=msg, extra={"amplitude": amp})
+                     cert=cert, certified=passed, message=msg)
         return Attempt(res, check_s, combined)
     if config.rounds == 0:
         return solve_at(s_grid).result
@@ -222,42 +223,41 @@ def _value(objective: str, amp: FullAmplitude) -> float:
 
 
 def certify_full(amp: FullAmplitude, s_grid, config: FullConfig,
-                 profile: InelasticityProfile | None) -> tuple[dict, np.ndarray, np.ndarray]:
+                 profile: InelasticityProfile | None) -> tuple[Certificate, np.ndarray, np.ndarray]:
     """Re-measure on `dense_check_points(s_grid, 4)` (s − 4 from 1e-12 up to s = 1e16), J ≤ J_max + 4:
     - unitarity, max(|S_J|² − 1) ≤ `tolerance` (1e-6): the amplitude is physical;
     - the injected inelasticity, max(|S_J|² − 1 + η_J) ≤ `eta_tolerance` (1e-3) inside the profile's s
-      range. Where the optimum saturates 1 − |S_J|² = η_J on the grid it deviates between the points by
-      ~h²η''/8 (h the grid step in log s), ~1e-4 on 300 points: a looser tolerance, reported separately.
+      range (check "inelasticity"). Where the optimum saturates 1 − |S_J|² = η_J on the grid it deviates
+      between the points by ~h²η''/8 (h the grid step in log s), ~1e-4 on 300 points: a looser
+      tolerance, reported separately;
+    - the all-spin row (check "all_spin", smatrix.optical).
     Also returns the check points and the worse of the two violations there in units of
     `tolerance` (for smatrix.refine)."""
-    spins = _spins(config.jmax + CHECK_EXTRA_SPINS)
+    spins = amp.spins(config.jmax + CHECK_EXTRA_SPINS)
     s = dense_check_points(s_grid, 4)
-    S = 1 + 1j * phase_space(s)[None, :] * amp.partial_waves(s, spins)  # T summed directly, not the SDP rows
-    viol = np.abs(S) ** 2 - 1
-    per_spin = {int(J): float(np.max(v)) for J, v in zip(spins, viol)}
-    k_spin, k_s = np.unravel_index(int(np.argmax(viol)), viol.shape)
+    viol = wave_violation(amp, s, spins)  # T summed directly, not the SDP rows
+    worst_spin, worst_s = worst_point(s, viol, spins)
     s_last = float(np.max(s_grid))
     inelastic = None
     combined = np.max(viol, axis=0)
+    checks = {}
     if profile is not None:
         inside = (s >= profile.s[0]) & (s <= profile.s[-1])
         eta = _eta(profile, config.jmin, spins, s[inside])
         inelastic = float(max(np.max(viol[:, inside] + eta), 0.0))
         scaled = np.max(viol[:, inside] + eta, axis=0) * (config.tolerance / config.eta_tolerance)
         combined[inside] = np.maximum(combined[inside], scaled)
-    worst = float(max(np.max(viol), 0.0))
+        checks["inelasticity"] = Check.at_most(inelastic, config.eta_tolerance)
     all_spin = all_spin_check(amp, s, spins, -viol, config.tolerance)  # Σ_J (2J+1) η_J from T (optical)
-    return {"max_unitarity_violation": worst, "check_points": int(s.size), "spins_checked": spins,
-            "tolerance": config.tolerance, "worst_spin": int(spins[k_spin]), "worst_s": float(s[k_s]),
-            "per_spin_max": per_spin,
-            "beyond_grid_max": float(np.max(viol[:, s > s_last])) if np.any(s > s_last) else None,
-            "max_inelasticity_violation": inelastic, "eta_tolerance": config.eta_tolerance if profile else None,
-            "s_range": [float(s[0]), float(s[-1])], "density_factor": 4, "all_spin": all_spin,
-            "passed": worst <= config.tolerance and (inelastic is None or inelastic <= config.eta_tolerance)
-            and all_spin["passed"]}, s, combined
+    checks["all_spin"] = Check.stated(all_spin["passed"])
+    facts = {"worst_spin": worst_spin, "worst_s": worst_s,
+             "beyond_grid_max": float(np.max(viol[:, s > s_last])) if np.any(s > s_last) else None,
+             "max_inelasticity_violation": inelastic, "eta_tolerance": config.eta_tolerance if profile else None,
+             "s_range": [float(s[0]), float(s[-1])], "density_factor": 4, "all_spin": all_spin}
+    return unitarity_certificate(s, viol, spins, config.tolerance, checks=checks, facts=facts), s, combined
 
 
-def _status_note(cert: dict, status: str, config: FullConfig) -> str:
+def _status_note(cert: Certificate, status: str, config: FullConfig) -> str:
     """Why a value is not a clean optimum: a violated certificate (artefact of the finite grid or
     spin cut, or of lost precision), or a solver that stopped short (the amplitude is still valid)."""
     if cert["max_unitarity_violation"] > config.tolerance and config.inelasticity and \
@@ -319,7 +319,7 @@ def full_result_from_sdpb(fs: FullSDPB, res, objective: str, c0: float | None, c
     red = reduced_solution_from_sdpb(fs.rs, res, objective)
     amp = FullAmplitude(fs.basis, fs.B.astype(np.longdouble) @ red.gamma)
     cert, _, _ = certify_full(amp, fs.s_grid, config, fs.profile)
-    passed = cert.pop("passed")
+    passed = cert.passed
     cert.update({"ansatz_size": fs.basis.size, "svd_cutoff": fs.svd_cutoff, "rank_kept": red.rank_kept,
                  "condition_dropped": red.condition_dropped, "max_abs_coefficient": float(np.max(np.abs(amp.coefficients))),
                  "sdpb": red.sdpb})
@@ -327,4 +327,4 @@ def full_result_from_sdpb(fs: FullSDPB, res, objective: str, c0: float | None, c
     return Result(method="primal-wavelet", model="full", objective=objective, c0=tay["c0"], c2=tay["c2"],
                   value=_value(objective, amp), bound_kind="primal (achieved)", status=red.solve.status,
                   certified=passed, certificate=cert, solver="sdpb", seconds=time.perf_counter() - t0, config=cfg,
-                  message=_status_note(cert, red.solve.status, config), extra={"amplitude": amp})
+                  message=_status_note(cert, red.solve.status, config), amplitude=amp)

@@ -29,7 +29,7 @@ def recertify(res: Result) -> dict:
         raise BadInput(f"{res.method}: the result holds no value ({res.status}); nothing to re-certify")
     if res.bound_kind == "dual (rigorous)":
         return _recertify_dual(res)
-    amp = (res.extra or {}).get("amplitude")
+    amp = res.amplitude
     if amp is None:
         raise BadInput(f"{res.method}: no amplitude saved with this result")
     cfg, stored = res.config, (res.certificate or {})

@@ -149,10 +149,10 @@ def _solve_grid_on(objective, c0, config: GridConfig, cfg, ops: GridOperators, p
         method="primal-grid", model="zero-ddisc", objective=objective, c0=c0v, c2=c2v,
         value=c0v if objective == "max-c0" else c2v, bound_kind="primal (achieved)",
         status=sol.status, certified=cert.passed,
-        certificate={**cert.__dict__, "imposed_points": int(ops.imposed.size), "nodes": int(ops.grid.size),
+        certificate={**cert, "imposed_points": int(ops.imposed.size), "nodes": int(ops.grid.size),
                      "solver_iterations": sol.iterations, "solver_seconds": sol.seconds},
         solver=config.solver, seconds=time.perf_counter() - t0, config=cfg,
-        extra={"amplitude": amp, "c3": amp.taylor["c3"]})
+        amplitude=amp, extra={"c3": amp.taylor["c3"]})
     remeasure = lambda factor: measure_spin0(amp, ops.imposed, factor, certificate_eta(profile))
     return Attempt(res, check_s, viol, remeasure)
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from smatrix.amplitude import WaveletAmplitude, wavelet_f0_rows
 from smatrix.cache import cached_arrays
+from smatrix.certificate import Certificate
 from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points, measure_spin0, spin0_certificate
 from smatrix.errors import BadInput
 from smatrix.kinematics import S0_CROSSING
@@ -142,13 +143,13 @@ def _solve_wavelet_at(objective, c0, config: WaveletConfig, cfg, centres, s_grid
         method="primal-wavelet", model="zero-ddisc", objective=objective, c0=tay["c0"], c2=tay["c2"],
         value=value, bound_kind="primal (achieved)", status=sol.status,
         certified=cert.passed,
-        certificate={**cert.__dict__, "wavelets": int(centres.size), "rank_kept": red.rank,
+        certificate={**cert, "wavelets": int(centres.size), "rank_kept": red.rank,
                      "condition_dropped": float(red.sv[-1] / red.sv[0]), "max_abs_coefficient": float(np.max(np.abs(coef))),
                      "threshold_beta": float(coef[-1]),
                      "solver_iterations": sol.iterations, "solver_seconds": sol.seconds,
                      "objective_in_solver": float(sol.value)},
         solver=config.solver, seconds=time.perf_counter() - t0, config=cfg,
-        extra={"amplitude": amp, "c3": tay["c3"]})
+        amplitude=amp, extra={"c3": tay["c3"]})
     remeasure = lambda factor: measure_spin0(amp, s_grid, factor, certificate_eta(profile))
     return Attempt(res, check_s, viol, remeasure)
 
@@ -251,19 +252,20 @@ def wavelet_result_from_sdpb(hp: WaveletSDPB, res, objective: str, config: Wavel
     amp = WaveletAmplitude(centres, np.longdouble(str(coef[0])),
                            np.array([np.longdouble(str(v)) for v in coef[1:-1]]), np.longdouble(str(coef[-1])))
     value = float(c0v if objective == "max-c0" else c2v)
-    cert = {"max_unitarity_violation": float(max(worst, 0)), "check_points": n_pts, "spins_checked": [0],
-            "tolerance": config.tolerance, "worst_s": worst_s, "precision_digits": digits,
+    cert = Certificate(max_unitarity_violation=float(max(worst, 0)), check_points=n_pts, spins_checked=[0],
+                       tolerance=config.tolerance, per_spin_max={0: float(worst)}, facts={
+            "worst_s": worst_s, "precision_digits": digits,
             "max_abs_coefficient": float(max(abs(v) for v in coef)), "wavelets": int(centres.size),
             "sdpb_terminate_reason": res.terminate_reason, "sdpb_duality_gap": float(res.duality_gap),
             "sdpb_primal_error": float(res.primal_error), "sdpb_dual_error": float(res.dual_error),
-            "sdpb_seconds": res.seconds, **(info or {}), "sdpb_files": res.files}
+            "sdpb_seconds": res.seconds, **(info or {}), "sdpb_files": res.files})
     return Result(method="primal-wavelet", model="zero-ddisc", objective=objective, c0=float(c0v), c2=float(c2v),
                   value=value, bound_kind="primal (achieved)",
                   status="optimal" if res.optimal else f"sdpb: {res.terminate_reason}",
                   certified=bool(res.optimal and worst <= config.tolerance), certificate=cert, solver="sdpb",
                   seconds=time.perf_counter() - t0, config=cfg,
                   message="" if res.optimal else f"SDPB stopped: {res.terminate_reason}",
-                  extra={"amplitude": amp, "coefficients_mp": coef})
+                  amplitude=amp, extra={"coefficients_mp": coef})
 
 
 def _high_precision_violation(centres, coef, s_grid, digits: int):

@@ -1,6 +1,7 @@
-"""Amplitudes of the zero-double-discontinuity model (P1 §2) that can be evaluated anywhere.
+"""The amplitude interface (`Amplitude`, no model in it) and the amplitudes of the
+zero-double-discontinuity model (P1 §2, `ZeroDdiscAmplitude`) that can be evaluated anywhere.
 
-Both concrete types are crossing-symmetric functions T(s, t) on the upper lip of the cuts:
+Both concrete zero-ddisc types are crossing-symmetric functions T(s, t) on the upper lip of the cuts:
 - `SpectralAmplitude`: c0 and a piecewise-linear spectral density ρ(s), eq. (3);
 - `WaveletAmplitude`: α0 + Σ α_σ [ρ_σ(s) + ρ_σ(t) + ρ_σ(u)], eq. (65).
 """
@@ -18,27 +19,28 @@ from .wavelets import (rho_wavelet, rho_wavelet_derivative, threshold_term,
 
 
 class Amplitude(ABC):
-    """A crossing-symmetric 2→2 amplitude with its Taylor data at s = t = u = 4/3; subclasses name
-    their `model` ("zero-ddisc", "full")."""
+    """A crossing-symmetric 2→2 amplitude of identical scalars, with no model baked in: T(s, t) on
+    the upper lip, the partial waves f_J(s) and S_J(s) of the spins it has (`spins`: even J), and
+    its Taylor data at s = t = u = 4/3. Subclasses name their `model` ("zero-ddisc", "full");
+    `ZeroDdiscAmplitude` (here), `smatrix.full_amplitude.FullAmplitude` and
+    `smatrix.twoprr.amplitude.MandelstamAmplitude` implement it, and certification
+    (smatrix.certify), analysis and plots use only this interface."""
 
     model: str
+    spin_step = 2           # identical scalars: only even spins
 
     @abstractmethod
     def T(self, s, t) -> np.ndarray:
         """T(s, t), real s > 4 taken on the upper lip."""
 
     @abstractmethod
-    def f0(self, s) -> np.ndarray:
-        """Spin-0 partial wave (closed form or precomputed kernels)."""
-
-    @abstractmethod
-    def spectral_density(self, s) -> np.ndarray:
-        """ρ(s) = Im T(s + i0, t) for s > 4 (t-independent in this model), eq. (5)."""
+    def f(self, J: int, s) -> np.ndarray:
+        """The partial wave f_J(s) = (1/32π)∫_{−1}^{1} P_J(z) T(s, t(z)) dz."""
 
     @property
     @abstractmethod
     def taylor(self) -> dict[str, float]:
-        """{"c0", "c2", "c3"} of eq. (1)."""
+        """{"c0", "c2", …} of eq. (1)."""
 
     @property
     def c0(self) -> float:
@@ -48,19 +50,45 @@ class Amplitude(ABC):
     def c2(self) -> float:
         return self.taylor["c2"]
 
+    def spins(self, jmax: int) -> list[int]:
+        """The spins of this amplitude up to `jmax`."""
+        return list(range(0, jmax + 1, self.spin_step))
+
+    def f0(self, s) -> np.ndarray:
+        """The spin-0 wave f_0(s)."""
+        return self.f(0, s)
+
+    def partial_waves(self, s, spins) -> np.ndarray:
+        """f_J(s) for each J in `spins`: (len(spins), m)."""
+        return np.stack([np.atleast_1d(self.f(J, s)) for J in spins])
+
+    def S(self, J: int, s) -> np.ndarray:
+        """S_J(s) = 1 + iϱ(s) f_J(s)."""
+        return s_matrix(self.f(J, s), s)
+
+
+class ZeroDdiscAmplitude(Amplitude):
+    """An amplitude of the zero-double-discontinuity model (P1 §2): a single spectral density
+    ρ(s), the same in every channel; f0 in closed form, higher spins by projection of T."""
+
+    model = "zero-ddisc"
+
+    @abstractmethod
+    def f0(self, s) -> np.ndarray:
+        """Spin-0 partial wave (closed form or precomputed kernels)."""
+
+    @abstractmethod
+    def spectral_density(self, s) -> np.ndarray:
+        """ρ(s) = Im T(s + i0, t) for s > 4 (t-independent in this model), eq. (5)."""
+
     def f(self, J: int, s) -> np.ndarray:
         """f_J(s); J = 0 from `f0`, higher spins by direct projection of T."""
         return self.f0(s) if J == 0 else project(self.T, J, s)
 
-    def S(self, J: int, s) -> np.ndarray:
-        return s_matrix(self.f(J, s), s)
 
-
-class SpectralAmplitude(Amplitude):
+class SpectralAmplitude(ZeroDdiscAmplitude):
     """T = c0 + (1/π)∫ρ(s')[1/(s'−s) + 1/(s'−t) + 1/(s'−u) − 3/(s'−4/3)] ds', eq. (3),
     with ρ = 16π h/ϱ and h = 1 − Re S0 piecewise linear on `grid` (see smatrix.dispersion)."""
-
-    model = "zero-ddisc"
 
     def __init__(self, c0: float, grid: SpectralGrid, h_nodes):
         self.grid = grid
@@ -100,7 +128,7 @@ class SpectralAmplitude(Amplitude):
 
 
 
-class WaveletAmplitude(Amplitude):
+class WaveletAmplitude(ZeroDdiscAmplitude):
     """T = α0 + Σ_σ α_σ [ρ_σ(s) + ρ_σ(t) + ρ_σ(u)] + β [g(s) + g(t) + g(u)], eq. (65) plus the
     optional threshold term g = 1/sqrt(4 − s) (β = 0 without it).
 
@@ -108,7 +136,6 @@ class WaveletAmplitude(Amplitude):
     amplitude is evaluated in extended precision (numpy longdouble) throughout.
     """
 
-    model = "zero-ddisc"
     uses_longdouble = True   # results are marked where longdouble is float64 (smatrix.precision)
 
     def __init__(self, centres, alpha0: float, alpha, beta: float = 0.0):
@@ -175,4 +202,4 @@ def wavelet_f0_rows(centres, s) -> np.ndarray:
     return np.concatenate([np.ones((s.size, 1), dtype=rows.dtype), rows, thr[:, None]], axis=1)
 
 
-__all__ = ["Amplitude", "SpectralAmplitude", "WaveletAmplitude", "wavelet_f0_rows"]
+__all__ = ["Amplitude", "ZeroDdiscAmplitude", "SpectralAmplitude", "WaveletAmplitude", "wavelet_f0_rows"]

@@ -161,6 +161,6 @@ def baseline_result(method: str, c0: float, nodes: int = 250, max_iter: int = 30
                    f"{cert.tolerance:g}): not a unitary amplitude, so c2 = {tay['c2']:.8g} need not respect the "
                    "rigorous bounds")
     return Result(**base, c2=tay["c2"], value=tay["c2"], status=status, certified=cert.passed, message=message,
-                  certificate={**cert.__dict__, "iterations": r.iterations, "node_residual": r.residual,
+                  certificate={**cert, "iterations": r.iterations, "node_residual": r.residual,
                                "elastic_residual_at_nodes": float(np.max(np.abs(np.abs(S) ** 2 - 1)))},
-                  seconds=time.perf_counter() - t0, extra={"amplitude": amp, "c3": tay["c3"]})
+                  seconds=time.perf_counter() - t0, amplitude=amp, extra={"c3": tay["c3"]})

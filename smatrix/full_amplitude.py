@@ -25,8 +25,9 @@ from functools import cached_property
 import numpy as np
 from scipy.special import eval_legendre
 
+from .amplitude import Amplitude
 from .cache import cached_arrays, rows_agree
-from .kinematics import S0_CROSSING, phase_space, u_of
+from .kinematics import S0_CROSSING, u_of
 from .partial_waves import PROJECTION_RULE, angular_rule
 from .wavelets import (_theta_of_fraction, chebyshev_fractions, rho_wavelet, rho_wavelet_derivative,
                        s_of_theta, threshold_term, threshold_term_derivative)
@@ -144,7 +145,7 @@ def cached_partial_wave_rows(basis: FullBasis, s, spins) -> np.ndarray:
                                                     axis=1))["rows"]
 
 
-class FullAmplitude:
+class FullAmplitude(Amplitude):
     """A full-model amplitude: `basis` and its coefficients (they can be large).
 
     Partial waves are computed by evaluating T(s, t) itself on the angular rule, not through the
@@ -203,9 +204,6 @@ class FullAmplitude:
 
     def f(self, J: int, s) -> np.ndarray:
         return self.partial_waves(s, [J])[0]
-
-    def S(self, J: int, s) -> np.ndarray:
-        return 1.0 + 1j * phase_space(s) * self.f(J, s)
 
     @property
     def taylor(self) -> dict[str, float]:

@@ -24,6 +24,7 @@ from typing import Callable
 
 import numpy as np
 
+from .certificate import Certificate
 from .certify import spin0_certificate
 from .result import Result
 
@@ -123,10 +124,13 @@ def refine_until_certified(solve_at: Callable[[np.ndarray], Attempt], points: np
 
 
 def _confirmation(res: Result, imposed: np.ndarray, s: np.ndarray, violation: np.ndarray, factor: int) -> None:
-    """Replace the certificate's measurement by the denser one (a superset of its points)."""
-    cert = spin0_certificate(s, violation, float(res.certificate["tolerance"]), factor, int(imposed.size))
-    res.certificate.update({k: v for k, v in cert.__dict__.items() if k != "details"})
-    res.certificate.setdefault("details", {}).update(cert.details)
+    """Replace the certificate's measurement by the denser one (a superset of its points); its
+    further checks stay as they were."""
+    cert: Certificate = res.certificate
+    dense = spin0_certificate(s, violation, float(cert.tolerance), factor, int(imposed.size))
+    cert.max_unitarity_violation, cert.check_points = dense.max_unitarity_violation, dense.check_points
+    cert.spins_checked, cert.per_spin_max = dense.spins_checked, dense.per_spin_max
+    cert.details.update(dense.details)
     res.certified = cert.passed
 
 

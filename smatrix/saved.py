@@ -96,8 +96,6 @@ def _split_extra(extra: dict) -> tuple[dict, dict[str, np.ndarray], dict[str, st
     """extra → (JSON scalars, arrays, {key: "mp" | "float"} for the arrays, keys not saved)."""
     scalars, arrays, kinds, skipped = {}, {}, {}, []
     for key, v in (extra or {}).items():
-        if key == "amplitude":
-            continue
         if isinstance(v, (bool, int, float, str, np.floating, np.integer)):
             scalars[key] = v.item() if isinstance(v, np.generic) else v
         elif isinstance(v, np.ndarray) and v.dtype == object and v.size and isinstance(v.flat[0], mp.mpf):
@@ -115,7 +113,7 @@ def save_result(res: Result, directory: str | Path) -> Path:
     """Write DIR/result.json and DIR/data.npz; returns DIR."""
     out = check_out_dir(directory)
     scalars, arrays, kinds, skipped = _split_extra(res.extra)
-    amp = (res.extra or {}).get("amplitude")
+    amp = res.amplitude
     if amp is not None:
         arrays.update(amplitude_arrays(amp))
     meta = {"format": FORMAT, "method": res.method, "model": res.model, "objective": res.objective,
@@ -132,7 +130,7 @@ def save_result(res: Result, directory: str | Path) -> Path:
 
 
 def load_result(directory: str | Path) -> Result:
-    """The Result saved in DIR, with `extra["amplitude"]` and the multiplier arrays restored."""
+    """The Result saved in DIR, with its `amplitude` and the multiplier arrays restored."""
     root = Path(directory)
     path = root / RESULT_FILE
     if not path.is_file():
@@ -144,6 +142,7 @@ def load_result(directory: str | Path) -> Result:
     if d.get("format") != FORMAT:
         raise BadInput(f"{path}: format {d.get('format')!r}, expected {FORMAT!r}")
     extra: dict[str, Any] = dict(d.get("extra_scalars") or {})
+    amplitude = None
     data_path = root / DATA_FILE
     if data_path.is_file():
         try:
@@ -153,12 +152,12 @@ def load_result(directory: str | Path) -> Result:
                     arr = data[f"extra_{key}"]
                     extra[key] = np.array([_mp_value(str(t)) for t in arr], dtype=object) if kind == "mp" else arr
                 if "amplitude_kind" in data.files:
-                    extra["amplitude"] = amplitude_from_arrays(data)
+                    amplitude = amplitude_from_arrays(data)
         except (OSError, ValueError, KeyError) as exc:
             raise BadInput(f"{data_path}: unreadable ({exc})") from None
     fields = {f.name for f in dataclasses.fields(Result)}
-    kwargs = {k: v for k, v in d.items() if k in fields and k != "extra"}
-    return Result(**kwargs, extra=extra)
+    kwargs = {k: v for k, v in d.items() if k in fields and k not in ("extra", "amplitude")}
+    return Result(**kwargs, extra=extra, amplitude=amplitude)
 
 
 def _atomic_write(path: Path, write) -> None:

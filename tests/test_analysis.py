@@ -9,7 +9,7 @@ from smatrix.analysis import phase_shift, s0_zeros, spin2_violation
 
 @pytest.fixture(scope="module")
 def tip():
-    return solve_grid("max-c0", None, GridConfig(nodes=200, spline=True, rounds=0)).extra["amplitude"]
+    return solve_grid("max-c0", None, GridConfig(nodes=200, spline=True, rounds=0)).amplitude
 
 
 def test_max_c0_amplitude_has_one_narrow_resonance_zero(tip):

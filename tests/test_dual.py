@@ -146,7 +146,7 @@ def test_dual_multipliers_reconstruct_the_primal_amplitude():
     s = 4 + np.geomspace(1e-2, 1e3, 200)
     S_dual = dual_partial_wave(ops.grid, ops.E @ d.extra["coef"], d.extra["nu"], d.extra["mu"], s)
     np.testing.assert_allclose(np.abs(S_dual), 1.0, atol=1e-12)
-    assert p.certified and np.max(np.abs(S_dual - p.extra["amplitude"].S(0, s))) < 1e-3  # measured 2e-4
+    assert p.certified and np.max(np.abs(S_dual - p.amplitude.S(0, s))) < 1e-3  # measured 2e-4
 
 
 @pytest.mark.skipif(__import__("shutil").which("sdpb") is None,

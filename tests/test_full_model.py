@@ -107,7 +107,7 @@ def test_elastic_maximum_reproduces_published_value_certified(elastic_max):
     assert cert["spins_checked"][-1] == 20 and cert["check_points"] >= 4 * 300
     assert cert["max_unitarity_violation"] <= 1e-6
     # re-measured independently here: J = 0…22 on points that are neither imposed nor checked
-    amp = res.extra["amplitude"]
+    amp = res.amplitude
     s = np.geomspace(4.0005, 3e9, 157)
     for J in range(0, 24, 2):
         assert np.max(np.abs(amp.S(J, s)) ** 2) - 1 < 1e-6
@@ -150,7 +150,7 @@ def test_injected_inelasticity_lowers_max_c0_and_raises_min_c2_monotonically(tmp
     for r in runs["max-c0"][1:] + runs["min-c2"][1:]:
         # the injected 1 − |S_J|² ≥ η_J holds between the grid points to its tolerance, re-measured
         assert r.certificate["max_inelasticity_violation"] <= 1e-3
-    amp, prof = runs["min-c2"][-1].extra["amplitude"], load_profile(path)
+    amp, prof = runs["min-c2"][-1].amplitude, load_profile(path)
     s = np.geomspace(16.5, 1e4, 97)
     assert np.all(1 - np.abs(amp.S(0, s)) ** 2 >= prof(0, s) - 1e-3)
     assert np.all(1 - np.abs(amp.S(4, s)) ** 2 >= prof(4, s) - 1e-3)

@@ -34,7 +34,7 @@ def test_wavelet_injection_moves_bounds_inwards_and_is_certified(eta0_file):
     elastic, inelastic = low
     assert elastic.certified and inelastic.certified, inelastic.certificate
     # independently: 1 − |S0|² ≥ η0 between and beyond the imposed points
-    amp, prof = inelastic.extra["amplitude"], load_profile(eta0_file)
+    amp, prof = inelastic.amplitude, load_profile(eta0_file)
     s = np.geomspace(16.01, 1e6, 1501)
     assert np.all(1 - np.abs(amp.S(0, s)) ** 2 >= prof(0, s) - 1e-6)
     assert inelastic.config["inelasticity"] == eta0_file and len(inelastic.config["eta_hash"]) == 16

@@ -35,7 +35,7 @@ def test_residual_vanishes_on_the_sdp_amplitude_and_polish_reaches_the_lower_bou
     and ~0 there. Polished on the primal grid it becomes the elastic amplitude of the lower
     boundary: residual at rounding, c2 on the rigorous dual bound, certified far into the UV."""
     c0 = 10 * math.pi
-    amp = solve_grid("min-c2", c0, GridConfig(nodes=150, rounds=0)).extra["amplitude"]
+    amp = solve_grid("min-c2", c0, GridConfig(nodes=150, rounds=0)).amplitude
     own = UnitarityEquations(operators_on(amp.grid), "regular")
     phi = own.residual(amp.h_nodes[1:-1], c0)
     np.testing.assert_allclose(phi, np.abs(amp.S(0, own.points)) ** 2 - 1, atol=1e-10)

@@ -63,7 +63,7 @@ def zero_ddisc_max():
 
 
 def test_spin0_term_agrees_with_spin0_certificate(zero_ddisc_max):
-    amp = zero_ddisc_max.extra["amplitude"]
+    amp = zero_ddisc_max.amplitude
     imposed = np.geomspace(4.01, 1e4, 30)
     s = dense_check_points(imposed, 2)
     cert = certify_spin0(amp, imposed, factor=2)
@@ -107,7 +107,7 @@ def test_full_max_c0_certificate_carries_the_all_spin_row():
     row = res.certificate["all_spin"]
     assert res.certified and row["passed"] and row["tail_above_spin"] == 20
     assert row["min_defect"] > 0 and row["min_tail"] > -1e-6
-    amp = res.extra["amplitude"]
+    amp = res.amplitude
     s = np.array([row["worst_s_tail"], 100.0, 300.0])
     total = optical_defect(amp, s).total
     high = list(range(22, 121, 2))
@@ -123,7 +123,7 @@ def test_crosscheck_all_spin_row_on_a_zero_ddisc_amplitude(zero_ddisc_max):
     Σ_{J ≥ 2} (2J+1) η_J of direct projections, and is negative (higher waves super-unitary)."""
     from smatrix.crosscheck.points import all_spin_row
     from smatrix.crosscheck.report import all_spin_lines
-    amp = zero_ddisc_max.extra["amplitude"]
+    amp = zero_ddisc_max.amplitude
     row = all_spin_row(amp)
     assert not row["passed"] and row["min_tail"] < -1e-4
     s = row["worst_s_tail"]

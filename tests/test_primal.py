@@ -38,7 +38,7 @@ def test_min_le_max_and_certificates_remeasured(slice_28pi):
     for m in ("w", "g"):
         assert slice_28pi[(m, "min-c2")].value < slice_28pi[(m, "max-c2")].value
     res = slice_28pi[("w", "max-c2")]
-    amp = res.extra["amplitude"]
+    amp = res.amplitude
     # independent re-measurement on an 8× denser grid than imposed
     s = dense_check_points(np.geomspace(4 + 1e-9, 1e10, 300), 8)
     worst = float(np.max(unitarity_violation(amp, s)))

@@ -13,11 +13,11 @@ from smatrix.result import Result
 from smatrix.wavelets import wavelet_centres
 
 
-def _result(**extra):
+def _result(amplitude=None, **extra):
     return Result(method="primal-wavelet", model="zero-ddisc", objective="max-c0", c0=1.0, c2=0.5, value=1.0,
                   bound_kind="primal (achieved)", status="optimal", certified=True,
                   certificate={"max_unitarity_violation": 0.0}, solver="clarabel", seconds=0.1, config={"n": 1},
-                  extra=extra)
+                  extra=extra, amplitude=amplitude)
 
 
 def test_every_result_carries_provenance():

@@ -42,7 +42,7 @@ def test_wavelet_max_c0_certified_by_refinement():
     assert len(rounds) >= 2 and rounds[-1]["violation"] <= 1e-6 < rounds[0]["violation"]
     # cutting planes only remove the violating amplitudes: the value moves by ≪ the tolerance
     assert ref.value <= DUAL_MAX_C0 and abs(ref.value - one.value) / one.value < 1e-5
-    assert _independent_violation(ref.extra["amplitude"]) < 2e-6
+    assert _independent_violation(ref.amplitude) < 2e-6
 
 
 def test_wavelet_min_c2_with_injected_eta_certified(tmp_path):
@@ -60,7 +60,7 @@ def test_grid_refinement_certifies_and_respects_the_dual():
     assert not one.certified and ref.certified, ref.certificate["refinement"]
     assert ref.value <= one.value <= 3.53088349 * (1 + 1e-7)             # dual bound (docs/dual.md)
     assert ref.certificate["imposed_points"] > one.certificate["imposed_points"]
-    assert _independent_violation(ref.extra["amplitude"]) < 2e-6
+    assert _independent_violation(ref.amplitude) < 2e-6
 
 
 def test_certificate_does_not_trust_the_solve_operators(monkeypatch):
@@ -75,8 +75,8 @@ def test_certificate_does_not_trust_the_solve_operators(monkeypatch):
     res = solve_grid("max-c2", C0, GridConfig(nodes=80, rounds=0))
     assert res.value is not None and not res.certified
     assert res.certificate["max_unitarity_violation"] > 1e-3
-    s = dense_check_points(res.extra["amplitude"].grid.nodes[1:-1], 4)
-    assert np.max(unitarity_violation(res.extra["amplitude"], s)) == pytest.approx(
+    s = dense_check_points(res.amplitude.grid.nodes[1:-1], 4)
+    assert np.max(unitarity_violation(res.amplitude, s)) == pytest.approx(
         res.certificate["max_unitarity_violation"], rel=0.5)
 
 

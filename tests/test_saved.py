@@ -49,7 +49,7 @@ def test_round_trip(name, tmp_path, capsys):
     re = recertify(res)
     assert re["passed"] is res.certified
     assert re["value"] == pytest.approx(re["stored"], rel=1e-12, abs=1e-15)
-    amp = res.extra.get("amplitude")
+    amp = res.amplitude
     if amp is not None:   # the reloaded amplitude itself gives the stored Taylor data
         assert amp.taylor["c0"] == pytest.approx(res.c0, rel=1e-13)
         if res.c2 is not None:
@@ -70,7 +70,7 @@ def test_nn_primal_round_trip(polish, tmp_path, capsys):
     re = recertify(res)
     assert re["passed"] is (printed["certificate"]["max_unitarity_violation"] <= 1e-6)
     assert re["value"] == pytest.approx(re["stored"], rel=1e-12, abs=1e-15)
-    assert res.extra["amplitude"].taylor["c2"] == pytest.approx(res.c2, rel=1e-12)
+    assert res.amplitude.taylor["c2"] == pytest.approx(res.c2, rel=1e-12)
 
 
 def test_longdouble_and_mpmath_data_survive(tmp_path):
@@ -85,10 +85,10 @@ def test_longdouble_and_mpmath_data_survive(tmp_path):
         coef_mp = np.array([mp.mpf(1) / 3, +mp.pi, -mp.e * mp.mpf(10) ** 20], dtype=object)
     res = Result(method="primal-wavelet", model="zero-ddisc", objective="max-c0", c0=1.0, c2=0.0, value=1.0,
                  bound_kind="primal (achieved)", status="optimal", certified=False, certificate={"x": 1},
-                 solver="sdpb", seconds=0.0, config={}, extra={"amplitude": amp, "coefficients_mp": coef_mp, "c3": 0.5})
+                 solver="sdpb", seconds=0.0, config={}, amplitude=amp, extra={"coefficients_mp": coef_mp, "c3": 0.5})
     back = load_result(save_result(res, tmp_path / "r"))
-    assert np.array_equal(back.extra["amplitude"].coefficients, amp.coefficients)
-    assert back.extra["amplitude"].coefficients.dtype == np.longdouble
+    assert np.array_equal(back.amplitude.coefficients, amp.coefficients)
+    assert back.amplitude.coefficients.dtype == np.longdouble
     with mp.workdps(60):
         assert all(abs(a - b) < mp.mpf(10) ** -58 * max(1, abs(a)) for a, b in zip(coef_mp, back.extra["coefficients_mp"]))
     assert back.extra["c3"] == 0.5
@@ -110,7 +110,7 @@ def test_plots_table_and_physics(tmp_path, capsys):
     args, _ = COMMANDS["primal-wavelet"]
     _run(args, tmp_path / "w", capsys)
     res = Result.load(tmp_path / "w")
-    amp = res.extra["amplitude"]
+    amp = res.amplitude
     figs = [plots.plot_partial_wave_modulus(amp, [0, 2]), plots.plot_argand(amp), plots.plot_phase_shifts(amp),
             plots.plot_spectral_density(amp), plots.plot_regge_tail(amp)]
     assert all(isinstance(f, Figure) for f in figs)

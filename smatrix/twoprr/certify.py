@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..certificate import Certificate, Check
+from ..certify import unitarity_certificate, wave_violation
 from ..kinematics import phase_space
+from ..optical import all_spin_check
 from ..partial_waves import project
-from ..result import Certificate
 from .amplitude import MandelstamAmplitude
 from .grid import xi_of_x, x_of_xi
 from .kernel import kernel_at, mandelstam_prefactor
@@ -47,7 +49,7 @@ def certify(amplitude: MandelstamAmplitude, system: TwoPRRSystem, u: np.ndarray,
     g = system.grid
     st = system.unpack(u, amplitude.c0)
     details: dict = {"tolerances": tol.__dict__}
-    ok = True
+    checks: dict[str, Check] = {}
 
     # 1. residuals on the grid, and kernel rows rebuilt fresh (not from the cache)
     rhs = system.mandelstam_rhs(st)
@@ -71,37 +73,36 @@ def certify(amplitude: MandelstamAmplitude, system: TwoPRRSystem, u: np.ndarray,
     details.update(mandelstam_residual=res_m, mandelstam_residual_relative=res_m / scale,
                    spin0_residual=res_0, kernel_rows_checked=pick, kernel_mismatch=worst_kernel,
                    mandelstam_residual_fresh_kernel=worst_fresh)
-    ok &= res_m <= tol.residual and res_0 <= tol.residual and worst_kernel <= tol.kernel
-    ok &= worst_fresh <= tol.residual + tol.kernel * scale
+    checks.update(mandelstam_residual=Check.at_most(res_m, tol.residual),
+                  spin0_residual=Check.at_most(res_0, tol.residual),
+                  kernel_mismatch=Check.at_most(worst_kernel, tol.kernel),
+                  mandelstam_residual_fresh_kernel=Check.at_most(worst_fresh, tol.residual + tol.kernel * scale))
 
     # 2. partial waves and inelasticities on nodes and midpoints (fresh operators at new energies)
     s = check_energies(system)
-    rho = phase_space(s)
     elastic = (s > 4) & (s < 16)
     spin_rows = {}
-    max_viol, max_el, max_inel, eta_min, eta_max = -math.inf, 0.0, -math.inf, math.inf, -math.inf
-    for J in SPINS:
-        f = amplitude.f(J, s)
-        S2 = np.abs(1.0 + 1j * rho * f) ** 2
+    max_el, max_inel, eta_min, eta_max = 0.0, -math.inf, math.inf, -math.inf
+    viol = wave_violation(amplitude, s, SPINS)                    # |S_J|² − 1, (len(SPINS), m)
+    for J, v in zip(SPINS, viol):
         eta = amplitude.eta(J, s)
-        row = {"max_S2_minus_1": float(np.max(S2 - 1.0)), "eta_min": float(eta.min()), "eta_max": float(eta.max()),
+        row = {"max_S2_minus_1": float(np.max(v)), "eta_min": float(eta.min()), "eta_max": float(eta.max()),
                "eta_peak_s": float(s[int(np.argmax(eta))])}
         if J == 0:
-            row["spin0_residual_offgrid"] = float(np.max(np.abs(S2 - 1.0 + eta)))
-            row["spin0_residual_offgrid_s"] = float(s[int(np.argmax(np.abs(S2 - 1.0 + eta)))])
+            row["spin0_residual_offgrid"] = float(np.max(np.abs(v + eta)))
+            row["spin0_residual_offgrid_s"] = float(s[int(np.argmax(np.abs(v + eta)))])
         else:
-            row["elastic_max_abs"] = float(np.max(np.abs(S2[elastic] - 1.0)))
-            row["inelastic_max"] = float(np.max(S2[~elastic] - 1.0))
+            row["elastic_max_abs"] = float(np.max(np.abs(v[elastic])))
+            row["inelastic_max"] = float(np.max(v[~elastic]))
             max_el = max(max_el, row["elastic_max_abs"])
             max_inel = max(max_inel, row["inelastic_max"])
-            max_viol = max(max_viol, row["max_S2_minus_1"])
         eta_min, eta_max = min(eta_min, row["eta_min"]), max(eta_max, row["eta_max"])
         spin_rows[str(J)] = row
     details.update(spins=spin_rows, elastic_max_abs=max_el, inelastic_max=max_inel, eta_min=eta_min,
                    eta_max=eta_max, check_s_range=[float(s[0]), float(s[-1])])
-    ok &= max_el <= tol.elastic and max_inel <= tol.inelastic
-    ok &= spin_rows["0"]["spin0_residual_offgrid"] <= tol.spin0_offgrid
-    ok &= eta_min >= -tol.eta and eta_max <= 1.0 + tol.eta
+    checks.update(elastic=Check.at_most(max_el, tol.elastic), inelastic=Check.at_most(max_inel, tol.inelastic),
+                  spin0_offgrid=Check.at_most(spin_rows["0"]["spin0_residual_offgrid"], tol.spin0_offgrid),
+                  eta_min=Check.at_least(eta_min, -tol.eta), eta_max=Check.at_most(eta_max, 1.0 + tol.eta))
 
     # 3. Froissart–Gribov identity at the nodes: Im f_J of ρ_el(s, ·) = (ϱ/2)|f_J|² (J = 2 … 6)
     ops = system.ops
@@ -126,18 +127,16 @@ def certify(amplitude: MandelstamAmplitude, system: TwoPRRSystem, u: np.ndarray,
         via = amplitude.f(J, probe)
         proj[str(J)] = float(np.max(np.abs(direct - via)) / max(np.max(np.abs(via)), 1e-300))
     details["projection_vs_representation"] = proj
-    ok &= max(proj.values()) <= tol.projection
+    checks["projection"] = Check.at_most(max(proj.values()), tol.projection)
 
     # 5. all spins at once (optical theorem, smatrix.optical): D(s) = Σ(2J+1)η_J from T itself; its
     # part above J = 10 (D minus the measured waves) must not be negative (a super-unitary wave)
-    from ..optical import all_spin_check
     s_opt = np.unique(np.concatenate([np.geomspace(4.5, min(1e4, g.nodes[-3]), 8), [15.0, 20.0, 40.0]]))
     measured = np.array([1.0 - np.abs(amplitude.S(J, s_opt)) ** 2 for J in SPINS])
     details["all_spin"] = all_spin_check(amplitude, s_opt, list(SPINS), measured, tol.inelastic)
-    ok &= details["all_spin"]["passed"]
+    checks["all_spin"] = Check.stated(details["all_spin"]["passed"])
 
-    details["passed_all"] = bool(ok)
+    details["passed_all"] = all(c.passed for c in checks.values())
     # the certificate's headline: max(|S_J|² − 1), J = 2 … 10 (spin 0 is the off-grid residual above)
-    return Certificate(max_unitarity_violation=max(max_viol, 0.0), check_points=int(s.size),
-                       spins_checked=list(SPINS), tolerance=tol.inelastic, details=details,
-                       other_checks_passed=bool(ok))
+    return unitarity_certificate(s, viol, SPINS, tol.inelastic, headline=SPINS[1:], checks=checks,
+                                 details=details)

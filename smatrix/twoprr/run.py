@@ -130,7 +130,7 @@ def run_2prr(cfg: RunConfig, init: Solution | None = None, progress: bool = Fals
              "eta0_peak_s": cert.details["spins"]["0"]["eta_peak_s"]}
     res = Result(method="2prr-newton", model="full", objective="2prr", c0=cfg.c0, c2=c2, value=c2,
                  bound_kind="amplitude", status="converged", certified=cert.passed,
-                 certificate=asdict(cert), solver="newton", seconds=time.perf_counter() - t0,
+                 certificate=cert, solver="newton", seconds=time.perf_counter() - t0,
                  config=config, message="" if cert.passed else "certificate failed: see certificate.details",
                  extra=extra)
     return TwoPRRRun(res, last, system, amp, ext)

@@ -167,7 +167,7 @@ def run_screening(cfg: ScreenRunConfig, progress: bool = False) -> ScreenRun:
     msg = "" if certified else ("screening not exact (Tikhonov λ > 0): see max_abs_S2_minus_1" if not exact
                                 else "certificate failed: see certificate.details")
     result = Result(method="2prr-screened", model="full", objective="aks-screening", c0=cfg.c0, c2=c2, value=c2,
-                    bound_kind="amplitude", status="converged", certified=certified, certificate=asdict(cert),
+                    bound_kind="amplitude", status="converged", certified=certified, certificate=cert,
                     solver="gauss-newton", seconds=time.perf_counter() - t0, config=config, message=msg,
                     extra=extra)
     return ScreenRun(result, system, res.x, amp)
