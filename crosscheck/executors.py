@@ -397,7 +397,7 @@ def _dask_task(task: Task, point: dict, fn: Callable, expected: dict, topic: str
     worker_task."""
     if topic is not None:
         from distributed import get_worker
-        get_worker().log_event(topic, {"key": key, "worker": worker_id()})
+        get_worker().log_event(topic, {"key": key, "host_pid": worker_id()})   # ("worker": Dask adds its address)
     return worker_task(task, point, fn, expected)
 
 
@@ -429,7 +429,7 @@ class DaskExecutor(Executor):
         started: dict[str, tuple[float, str]] = {}
         if topic is not None:       # receipt time on the coordinator's clock: no clock skew between hosts
             self._client.subscribe_topic(topic, lambda event: started.setdefault(
-                event[1]["key"], (time.monotonic(), event[1]["worker"])))
+                event[1]["key"], (time.monotonic(), event[1]["host_pid"])))
         futures = {}
         for point, fn in items:
             key = f"smatrix-{point['method']}-{point['key']}-{time.time_ns()}"
