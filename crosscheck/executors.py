@@ -555,7 +555,10 @@ def slurm_cluster(options: SlurmOptions, factory: Callable | None = None):
         except ImportError:
             raise BadInput("--executor slurm needs dask-jobqueue: pip install 'smatrix-bootstrap[cluster]'") from None
         factory = SLURMCluster
-    return factory(**options.cluster_kwargs())
+    try:
+        return factory(**options.cluster_kwargs())
+    except ImportError as exc:        # TLS certificates for the scan need `cryptography`
+        raise BadInput(f"--executor slurm: {exc}; pip install 'smatrix-bootstrap[cluster]'") from None
 
 
 def start_slurm(options: SlurmOptions, point_timeout: float | None = None,
