@@ -266,7 +266,7 @@ def _serve(conn, parent: int) -> None:
             conn.send(("error", f"result could not be sent: {type(exc).__name__}: {exc}"))
 
 
-@dataclass
+@dataclass(eq=False)
 class _Proc:
     """One pool worker: its process and the coordinator's end of its pipe."""
     process: Any
@@ -278,8 +278,12 @@ class _Proc:
         return f"{socket.gethostname()}:{self.process.pid}"
 
     def stop(self) -> None:
+        """End the process (SIGTERM, SIGKILL after 5 s) and close its pipe."""
         self.process.terminate()
         self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
         self.conn.close()
 
 
@@ -330,12 +334,11 @@ class LocalExecutor(Executor):
                 proc.conn.send(None)
             except OSError:
                 pass
-        for proc in self._idle + self._busy:
-            if abort or proc in self._busy:
-                proc.process.terminate()      # a running point cannot be cancelled: end its process
+        for proc in self._busy + (self._idle if abort else []):
+            proc.process.terminate()          # a running point cannot be cancelled: end its process
         for proc in self._idle + self._busy:
             proc.process.join(5)
-            proc.conn.close()
+            proc.stop()
         self._idle, self._busy = [], []
 
     def run(self, task, items):
@@ -350,6 +353,10 @@ class LocalExecutor(Executor):
                 except OSError as exc:
                     proc.stop()
                     yield point, lost_row(point, f"worker process died: {type(exc).__name__}: {exc}", proc.ident)
+                    continue
+                except Exception as exc:  # noqa: BLE001 — the point cannot be pickled (nothing was sent)
+                    self._idle.append(proc)
+                    yield point, lost_row(point, f"cannot send the point to a worker: {type(exc).__name__}: {exc}")
                     continue
                 proc.job = (point, time.monotonic())
                 self._busy.append(proc)
