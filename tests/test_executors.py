@@ -142,6 +142,9 @@ def test_eta_file_travels_by_content_and_is_hash_checked(tmp_path):
     Path(path).unlink()                                     # the worker cannot read it by path any more
     row = compute_point(point, eta_reader)
     assert row["status"] == "done" and row["value"] == pytest.approx(expected, rel=1e-15)
+    with LocalExecutor(1) as ex:                            # the same across a process boundary
+        [(_, pooled)] = list(ex.run(compute_point, [(point, eta_reader)]))
+    assert pooled["status"] == "done" and pooled["value"] == row["value"] and pooled["worker"] != row["worker"]
     config = row["result"]["config"]
     assert config["inelasticity"] == str(path)              # the result names the coordinator's file …
     assert config["read_from"] != str(path) and Path(config["read_from"]).name.startswith(sent["sha256"][:32])
