@@ -129,9 +129,9 @@ def dask_security(env: dict[str, str] | None = None):
 
 def worker_versions() -> dict[str, str | None]:
     """What every worker must share with the coordinator: smatrix's version and git revision, the
-    Python version and the libraries that compute points (smatrix.provenance)."""
+    Python minor version (pickles) and the libraries that compute points (smatrix.provenance)."""
     p = provenance()
-    return {"smatrix": p["version"], "git": p["git_revision"], "python": p["python"],
+    return {"smatrix": p["version"], "git": p["git_revision"], "python": ".".join(p["python"].split(".")[:2]),
             **library_versions(AGREEMENT_LIBRARIES)}
 
 
