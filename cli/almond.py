@@ -12,7 +12,9 @@ import sys
 
 from smatrix.outputs import check_output_dir
 
+from smatrix.crosscheck.executors import SlurmOptions
 from smatrix.crosscheck.methods import DEFAULT_METHODS
+from smatrix.errors import BadInput
 
 QUICK_SLICES = 10
 EXIT_DISAGREE = 1
@@ -41,7 +43,12 @@ def add_parsers(sub) -> None:
         p.add_argument("--slices", type=int, default=None, help=f"c0 slices (default 10; --quick {QUICK_SLICES})")
         p.add_argument("--range", type=_range, default=None, metavar="FROM,TO",
                        help="slices at these fractions of the maximal c0 (default 0.02,0.95)")
-        p.add_argument("--executor", default="local", help="local | local:N | dask://HOST:PORT")
+        p.add_argument("--executor", default="local",
+                       help="local | local:N | dask+tls://HOST:PORT | dask://localhost:PORT | scheduler-file:PATH | "
+                            "slurm (docs/clusters.md)")
+        p.add_argument("--point-timeout", type=float, default=None, metavar="SECONDS",
+                       help="a point still running after this is stopped and recorded as failed ('timeout: …')")
+        _add_slurm_options(p)
         p.add_argument("--threads", type=int, default=None,
                        help="BLAS/OpenMP/torch threads per local worker (default: cores // workers)")
         p.add_argument("--store", default=None, help="SQLite results store (default OUT/results.sqlite)")
@@ -53,6 +60,36 @@ def add_parsers(sub) -> None:
         p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress on stderr (default on: a bar on a terminal, one line per finished point otherwise)")
         p.add_argument("--json", action="store_true")
+
+
+_SLURM = {"jobs": (int, "N", "batch jobs"), "cores": (int, "N", "worker processes per job, one thread each"),
+          "memory": (str, "SIZE", "memory per job"), "walltime": (str, "HH:MM:SS", "wall time per job"),
+          "queue": (str, "NAME", "partition (-p)"), "account": (str, "NAME", "account (-A)"),
+          "shared_dir": (str, "DIR", "a directory the jobs can read, for this scan's TLS certificates (default --out)"),
+          "start_timeout": (float, "SECONDS", "how long to wait for the first worker")}
+
+
+def _add_slurm_options(p) -> None:
+    """--slurm-* options (defaults: smatrix.crosscheck.executors.SlurmOptions)."""
+    defaults = SlurmOptions()
+    for name, (kind, metavar, text) in _SLURM.items():
+        default = getattr(defaults, name)
+        p.add_argument(f"--slurm-{name.replace('_', '-')}", type=kind, default=None, metavar=metavar,
+                       help=f"--executor slurm: {text}" + (f" (default {default})" if default is not None else ""))
+    p.add_argument("--slurm-directive", action="append", default=None, metavar="OPTION",
+                   help="--executor slurm: one more #SBATCH option, e.g. --constraint=cpu (repeatable)")
+
+
+def slurm_options(a, out) -> SlurmOptions | None:
+    """The SlurmOptions of --executor slurm (None for other executors, which refuse --slurm-*)."""
+    given = {name: getattr(a, f"slurm_{name}") for name in _SLURM if getattr(a, f"slurm_{name}") is not None}
+    if a.slurm_directive:
+        given["directives"] = tuple(a.slurm_directive)
+    if a.executor != "slurm":
+        if given:
+            raise BadInput(f"--slurm-* options need --executor slurm (got --executor {a.executor})")
+        return None
+    return SlurmOptions(**{"shared_dir": str(out.resolve()), **given})
 
 
 def run_command(a) -> int:
@@ -71,7 +108,9 @@ def run_command(a) -> int:
     cfg.validate()
     out = check_output_dir(a.out, "--out")          # before any point is computed
     progress = True if a.progress is None else a.progress    # a bar on a terminal, a line per point in logs
-    with ResultStore(a.store or out / "results.sqlite") as store, make_executor(a.executor, a.threads) as executor:
+    slurm = slurm_options(a, out)
+    with ResultStore(a.store or out / "results.sqlite") as store, \
+            make_executor(a.executor, a.threads, a.point_timeout, slurm) as executor:
         if not a.json:
             print(f"{a.command}: {', '.join(settings)} on {cfg.slices} slices, executor {executor.name}, "
                   f"store {store.path}", flush=True)

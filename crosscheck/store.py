@@ -4,9 +4,12 @@
 Schema (version 2; docs/crosscheck.md, docs/reliability.md):
 
     points(method TEXT, key TEXT, objective TEXT, c0 REAL, spec TEXT (JSON),
-           status TEXT  -- 'running' | 'done' | 'failed'
+           status TEXT  -- 'running' | 'done' | 'failed' (reason: why; 'timeout: …' past --point-timeout)
            value REAL, certified INTEGER, result TEXT (Result JSON + analysis), reason TEXT,
-           attempts INTEGER, worker TEXT, started REAL, finished REAL, seconds REAL,
+           attempts INTEGER,
+           worker TEXT,        -- running: the scan holding the lease (host:pid:random);
+                               -- finished: host:pid of the worker process that computed it
+           started REAL, finished REAL, seconds REAL,
            lease_until REAL,   -- a 'running' row belongs to `worker` (a scan) until then
            checksum TEXT,      -- SHA-256 of (method, key, status, value, certified, result, reason)
            PRIMARY KEY (method, key))
