@@ -20,7 +20,7 @@ from smatrix.neural.training import Schedule
 from smatrix.cli import main
 from smatrix.twoprr.grid import NodeGrid, mahoux_martin
 from smatrix.twoprr.kernel import build_kernel
-from smatrix.twoprr.solver import Solution, SolverConfig, newton, solve
+from smatrix.twoprr.solver import SolverConfig, newton, solve
 from smatrix.twoprr.system import TwoPRRSystem
 
 TINY = NetConfig(dd_branch_layers=2, dd_merge=(16,), rho_branch_layers=2, rho_merge=(16,))
