@@ -26,6 +26,8 @@ import torch
 
 from smatrix.twoprr.grid import mahoux_martin
 
+from .blocks import kaiming_linear
+
 CELU_ALPHA = 0.1
 
 
@@ -61,18 +63,12 @@ class NetConfig:
         return cls(**d)
 
 
-def _kaiming(layer: torch.nn.Linear) -> torch.nn.Linear:
-    torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
-    torch.nn.init.zeros_(layer.bias)
-    return layer
-
-
 class SkipBranch(torch.nn.Module):
     """h ↦ [h, CELU(W h + b)] repeated: the feature width doubles at every layer (Fig. 8)."""
 
     def __init__(self, n_in: int, layers: int):
         super().__init__()
-        self.layers = torch.nn.ModuleList(_kaiming(torch.nn.Linear(n_in * 2**k, n_in * 2**k, dtype=torch.float64))
+        self.layers = torch.nn.ModuleList(kaiming_linear(n_in * 2**k, n_in * 2**k, torch.float64)
                                           for k in range(layers))
         self.act = torch.nn.CELU(CELU_ALPHA)
         self.n_out = n_in * 2**layers
@@ -90,9 +86,9 @@ class Intertwined(torch.nn.Module):
         super().__init__()
         self.branches = torch.nn.ModuleList(SkipBranch(n_in, layers) for _ in range(n_branches))
         widths = [n_branches * self.branches[0].n_out, *merge]
-        self.merge = torch.nn.ModuleList(_kaiming(torch.nn.Linear(a, b, dtype=torch.float64))
+        self.merge = torch.nn.ModuleList(kaiming_linear(a, b, torch.float64)
                                          for a, b in zip(widths[:-1], widths[1:]))
-        self.out = _kaiming(torch.nn.Linear(widths[-1], 1, dtype=torch.float64))
+        self.out = kaiming_linear(widths[-1], 1, torch.float64)
         self.act = torch.nn.CELU(CELU_ALPHA)
 
     def forward(self, inputs: list[torch.Tensor]) -> torch.Tensor:

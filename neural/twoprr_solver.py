@@ -2,14 +2,14 @@
 `smatrix.twoprr.system` at fixed c0, in sparse → dense grid stages (the networks are functions of
 (s, t), so a stage change re-evaluates them on the new nodes), Adam with cosine warm restarts then
 an optional L-BFGS finish per stage; from scratch, from a classical `Solution` (the networks are
-first fitted to it) or from a neural checkpoint (resume or hot start, neural/training.py). The
+first fitted to it) or from a neural checkpoint (resume or hot start, neural/checkpoint.py). The
 result is a classical `Solution` on the last grid, which `smatrix 2prr --method nn` polishes by
 Newton (smatrix.twoprr.solver.newton)."""
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,8 @@ from smatrix.twoprr.grid import NodeGrid
 from smatrix.twoprr.solver import Solution, transfer
 from smatrix.twoprr.system import TwoPRRSystem
 
-from .training import BestState, CheckpointError, Progress, Schedule, load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, save_checkpoint
+from .training import BestState, Progress, Schedule, adam_epochs, keep_best, lbfgs_finish
 from .twoprr_loss import LossWeights, TorchSystem, TwoPRRLoss
 from .twoprr_nets import NetConfig, TwoPRRNetworks
 
@@ -93,20 +94,14 @@ def fit_to_solution(nets: TwoPRRNetworks, system: TwoPRRSystem, init: Solution, 
     scale = ref.abs() + 1e-3 * ref.abs().max()
     inp = _forward(nets, system)
     opt, sched = schedule.build(nets.parameters())
-    bar = Progress("nn-2prr fit", epochs, progress)
 
     def loss_fn():
         u1, e = nets(inp)
         return torch.mean(((torch.cat([u1, e]) - ref) / scale) ** 2)
 
-    for ep in range(1, epochs + 1):
-        opt.zero_grad()
-        loss = loss_fn()
-        loss.backward()
-        opt.step()
-        sched.step()
-        bar.update(ep, f"loss {loss.item():.3e}")
-    bar.close()
+    # the fit is a start, not a result: its best state is not restored
+    adam_epochs(loss_fn, opt, sched, BestState(), {}, 0, epochs, Progress("nn-2prr fit", epochs, progress),
+                note=lambda v: f"loss {v:.3e}")
     with torch.no_grad():
         u1, e = nets(inp)
         return float(torch.max(torch.abs(torch.cat([u1, e]) - ref) / scale))
@@ -131,16 +126,13 @@ def train_nn(cfg: NNSolverConfig, init: Solution | str | Path | None = None, che
     start_stage, start_epoch, resumed = 0, 0, None
     if isinstance(init, (str, Path)):
         ck = load_checkpoint(init, CHECKPOINT_KIND)
-        if ck.config.get("net") != cfg.net.to_dict():
-            raise CheckpointError(f"{init}: the checkpoint's networks ({ck.config.get('net')}) differ from "
-                                  f"this configuration's")
-        same = {k: v for k, v in ck.config.items() if k not in ("epochs", "lbfgs", "gauss_newton")} == cfg.resume_key()
+        same = ck.resumes(cfg.resume_key())
         if same:
             resumed = ck
             start_stage, start_epoch = int(ck.info.get("stage", 0)), int(ck.info.get("epoch", 0))
             history = list(ck.info.get("history", []))
         if not same or start_stage >= len(cfg.stages):   # hot start, or a finished run: weights only
-            ck.load_modules(modules)
+            ck.load_modules(modules, cfg.net.to_dict())
     stopped, system = False, None
     for si, n in enumerate(cfg.stages):
         if si < start_stage:
@@ -174,20 +166,25 @@ def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, s
     tsys = TorchSystem(system)
     loss = TwoPRRLoss(tsys, cfg.weights)
     inp = _forward(nets, system)
+    arch = cfg.net.to_dict()
     opt, sched = cfg.schedule.build(nets.parameters())
     best = BestState()
     if resumed is not None and start_epoch == 0:     # a stage boundary: weights, then a fresh optimiser
-        resumed.load_modules(modules)
+        resumed.load_modules(modules, arch)
     elif resumed is not None:
-        resumed.resume(modules, opt, sched, best)
-    bar = Progress(f"nn-2prr n={system.grid.n}", cfg.epochs, progress)
+        resumed.resume(modules, arch, opt, sched, best)
     stage_t0 = time.perf_counter()
-    every = max(1, cfg.epochs // 10)
+    last: dict = {}
 
     def evaluate():
         u1, e = nets(inp)
         terms, res = loss.terms(u1, e, cfg.c0)
         return loss.total(terms), terms, res, u1, e
+
+    def loss_of():
+        total, *rest = evaluate()
+        last["state"] = rest
+        return total
 
     def record(ep, total, terms, res, u1, e, phase):
         with torch.no_grad():
@@ -196,39 +193,31 @@ def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, s
                             "loss": float(total), **{k: float(v) for k, v in terms.items()},
                             "max_residual": r, "c2": float(tsys.c2(u1, e))})
 
-    for ep in range(start_epoch + 1, cfg.epochs + 1):
-        opt.zero_grad()
-        total, terms, res, u1, e = evaluate()
-        total.backward()
-        opt.step()
-        sched.step()
-        best.update(total.item(), ep, modules)
-        if ep % every == 0 or ep == cfg.epochs:
-            record(ep, total.detach(), {k: v.detach() for k, v in terms.items()}, res, u1.detach(), e.detach(), "adam")
-            bar.update(ep, f"loss {total.item():.3e} |F| {history[-1]['max_residual']:.1e} c2 {history[-1]['c2']:.6f}")
-            if checkpoint is not None:
-                save_checkpoint(checkpoint, CHECKPOINT_KIND, cfg.to_dict(), modules, opt, sched, ep, best,
-                                info={"stage": si, "epoch": ep, "history": history})
-        if ep == stop_at:
-            bar.close()
-            return True
-    bar.close()
-    best.restore(modules)
+    def save(ep, opt_=None, sched_=None, info=None):
+        save_checkpoint(checkpoint, CHECKPOINT_KIND, cfg.to_dict(), cfg.resume_key(), arch, modules, opt_, sched_,
+                        ep, best, info)
+
+    def log(ep, value):
+        terms, res, u1, e = last["state"]
+        record(ep, value, {k: v.detach() for k, v in terms.items()}, res, u1.detach(), e.detach(), "adam")
+        if checkpoint is not None:
+            save(ep, opt, sched, {"stage": si, "epoch": ep, "history": history})
+
+    def note(value):
+        h = history[-1] if history and history[-1].get("stage") == si else None
+        return f"loss {value:.3e}" + (f" |F| {h['max_residual']:.1e} c2 {h['c2']:.6f}" if h else "")
+
+    _, stopped = adam_epochs(loss_of, opt, sched, best, modules, start_epoch, cfg.epochs,
+                             Progress(f"nn-2prr n={system.grid.n}", cfg.epochs, progress), note=note, log=log,
+                             log_every=max(1, cfg.epochs // 10), stop_at=stop_at)
+    if stopped:
+        return True
+    keep_best(loss_of, best, modules, cfg.epochs)
     if cfg.lbfgs:
-        lb = torch.optim.LBFGS(nets.parameters(), lr=1.0, max_iter=cfg.lbfgs, history_size=50,
-                               tolerance_grad=1e-16, tolerance_change=1e-20, line_search_fn="strong_wolfe")
-
-        def closure():
-            lb.zero_grad()
-            tot = evaluate()[0]
-            tot.backward()
-            return tot
-
-        lb.step(closure)
+        lbfgs_finish(list(nets.parameters()), loss_of, best, modules, cfg.lbfgs, cfg.epochs + cfg.lbfgs, lr=1.0,
+                     history_size=50, tolerance_grad=1e-16, tolerance_change=1e-20)
         with torch.no_grad():
             total, terms, res, u1, e = evaluate()
-        if not math.isfinite(float(total)) or float(total) > best.loss:
-            best.restore(modules)               # keep the Adam state when L-BFGS did not help
         record(cfg.epochs + cfg.lbfgs, total, terms, res, u1, e, "lbfgs")
     if cfg.gauss_newton:
         steps = gauss_newton_finish(nets, inp, system, cfg.c0, cfg.gauss_newton)
@@ -242,8 +231,7 @@ def _train_stage(cfg, nets, modules, system, si, history, checkpoint, resumed, s
                     "loss": float(total), "max_residual": history[-1]["max_residual"], "c2": history[-1]["c2"],
                     "seconds": round(time.perf_counter() - stage_t0, 2)})
     if checkpoint is not None:
-        save_checkpoint(checkpoint, CHECKPOINT_KIND, cfg.to_dict(), modules, None, None, cfg.epochs, best,
-                        info={"stage": si + 1, "epoch": 0, "history": history})
+        save(cfg.epochs, info={"stage": si + 1, "epoch": 0, "history": history})
     return False
 
 

@@ -34,6 +34,7 @@ from smatrix.errors import BadInput
 from smatrix.result import Result, config_hash
 from smatrix.unitarity import GridSpec
 
+from .checkpoint import CHECKPOINT_SCHEMA
 from .zero_ddisc_primal import NNPrimalConfig, polish_from, train_primal
 
 BRANCH = {"min-c2": "regular", "max-c2": "singular"}
@@ -211,6 +212,7 @@ class _Seeds:
         root = cache_dir()
         shape = {k: v for k, v in asdict(nn).items() if k in ("ansatz", "width", "sub_depth", "head_depth",
                                                                 "alpha", "grid", "seed")}
+        shape["checkpoint"] = CHECKPOINT_SCHEMA      # seeds of an older checkpoint format are not looked at
         self.dir = None if root is None else Path(root) / "primal-nn-boundary" / f"{nn.ansatz}-{config_hash(shape)}"
         if self.dir is not None:
             self.dir.mkdir(parents=True, exist_ok=True)

@@ -16,22 +16,26 @@ not the loss, is reported.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
-from smatrix.neural.checkpoint import load_checkpoint, load_resume, load_weights, save_checkpoint
 from smatrix.dual import DualDirection, certified_bound, dual_objective, dual_quadrature
 from smatrix.errors import BadInput
 from smatrix.outputs import check_output_file
 from smatrix.kinematics import S0_CROSSING, phase_space
 from smatrix.result import Result
 
+from .blocks import celu_blocks, output_layer
+from .checkpoint import load_checkpoint, save_checkpoint
+from .training import BestState, Progress, Schedule, adam_epochs, keep_best, lbfgs_finish
+
 NN_DUAL_OBJECTIVES = ("max-c0", "max-c2", "min-c2")
 _Q_TRAIN = 2
+CHECKPOINT_KIND = "dual-nn"
+_NOT_IN_RESUME_KEY = ("checkpoint_every", "tolerance")     # bookkeeping and the certificate after training
 
 
 @dataclass(frozen=True)
@@ -56,26 +60,24 @@ class NNDualConfig:
 class DualNet(torch.nn.Module):
     """x ↦ NN_θ(x): `depth` blocks Linear + CELU of constant `width`, then a linear output."""
 
-
     def __init__(self, depth: int, width: int, start: float):
         super().__init__()
-        layers, n_in = [], 2
-        for _ in range(depth):
-            lin = torch.nn.Linear(n_in, width)
-            torch.nn.init.kaiming_normal_(lin.weight, nonlinearity="relu")
-            torch.nn.init.zeros_(lin.bias)
-            layers += [lin, torch.nn.CELU()]
-            n_in = width
-        out = torch.nn.Linear(width, 1)
-        torch.nn.init.kaiming_normal_(out.weight, nonlinearity="linear")
-        out.weight.data *= 0.1
-        torch.nn.init.constant_(out.bias, start)  # max-c0 starts from w ∝ ϱ x^a > 0, so ∫w > 0
-        self.body = torch.nn.Sequential(*layers, out)
+        blocks = celu_blocks(2, width, depth)
+        # max-c0 starts from w ∝ ϱ x^a > 0, so ∫w > 0
+        self.body = torch.nn.Sequential(*blocks, output_layer(width, bias=start))
 
     def forward(self, x):
         # inputs x and log(x)/10 (as P2's primal network): x alone squeezes the Regge region,
         # where the sum-rule multiplier does its work, into x < 10⁻³
         return self.body(torch.stack([x, torch.log(x) / 10], dim=1))[:, 0]
+
+
+class _SumRuleWeight(torch.nn.Module):
+    """The raw parameter of ν ≥ 0, the weight of the sum rule (ν = 10 softplus(param))."""
+
+    def __init__(self):
+        super().__init__()
+        self.param = torch.nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
 
 
 class _Problem:
@@ -126,7 +128,10 @@ def _nu(nu_param, sum_rule: bool):
 
 def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = NNDualConfig(),
                init: str | None = None, checkpoint: str | None = None, progress: bool = True) -> Result:
-    """Train w_θ, then report the certified bound D[w_θ] (denser, independent quadrature)."""
+    """Train w_θ, then report the certified bound D[w_θ] (denser, independent quadrature).
+
+    init: a dual-nn checkpoint, resumed when it holds this very run (objective, c0 and
+    configuration), else a hot start from its weights (another c0 or schedule)."""
     if objective not in NN_DUAL_OBJECTIVES:
         raise BadInput(f"unknown objective {objective!r} for the neural dual; choose from "
                        f"{', '.join(NN_DUAL_OBJECTIVES)}")
@@ -140,65 +145,44 @@ def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = N
     t0 = time.perf_counter()
     torch.manual_seed(config.seed)
     cfg = {"model": "zero-ddisc", "method": "dual-nn", "objective": objective, "c0": c0, **asdict(config)}
+    resume_key = {k: v for k, v in cfg.items() if k not in _NOT_IN_RESUME_KEY}
+    arch = {"depth": config.depth, "width": config.width}
     net = DualNet(config.depth, config.width, 1.0 if d.c0_fixed is None else 0.0).double()
-    nu_param = torch.nn.Parameter(torch.tensor(0.0, dtype=torch.float64))
-    params = list(net.parameters()) + ([nu_param] if config.sum_rule else [])
-    opt = torch.optim.Adam(params, lr=config.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(config.epochs, 1), eta_min=config.lr * 1e-2)
-    start = 0
+    nu_weight = _SumRuleWeight()
+    modules = {"net": net, "nu": nu_weight}
+    params = list(net.parameters()) + ([nu_weight.param] if config.sum_rule else [])
+    opt, sched = Schedule.one_cycle(config.lr, config.epochs).build(params)
+    best = BestState()      # every w is a valid bound: keep the best one seen
+    start, finished = 0, False
     if init is not None:
-        state = load_checkpoint(init, ("net", "nu_param", "config"))
-        shape = state["config"] if isinstance(state["config"], dict) else {}
-        if shape.get("depth") != config.depth or shape.get("width") != config.width:
-            raise BadInput(f"checkpoint {init} does not hold a dual network of depth {config.depth}, "
-                           f"width {config.width}")
-        load_weights(net, state["net"], init)
-        if not isinstance(state["nu_param"], (int, float)):
-            raise BadInput(f"checkpoint {init}: nu_param is not a number")
-        nu_param.data.fill_(float(state["nu_param"]))
-        if state.get("objective") == objective and state.get("c0") == c0 and "optimizer" in state:
-            start = load_resume(opt, sched, state, init)     # resume the same run where it stopped
+        ck = load_checkpoint(init, CHECKPOINT_KIND)
+        if ck.resumes(resume_key):
+            ck.resume(modules, arch, opt, sched, best)
+            start, finished = ck.epoch, bool(ck.info.get("finished"))
+        else:
+            ck.load_modules(modules, arch)
     prob = _Problem(config, d, _Q_TRAIN)
-    save = (lambda epoch: _save(checkpoint, net, nu_param, opt, sched, epoch, objective, c0, config)) \
-        if checkpoint else (lambda epoch: None)
-    loss_of = lambda: prob.loss(prob.w_nodes(net, nu_param), _nu(nu_param, config.sum_rule))
-    best = (math.inf, None)   # every w is a valid bound: keep the best one seen
-    history = []
-    for epoch in range(start, config.epochs):
-        opt.zero_grad()
-        loss = loss_of()
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"the dual loss became {loss.item()} at epoch {epoch}; lower --lr")
-        if loss.item() < best[0]:
-            best = (loss.item(), _snapshot(net, nu_param))
-        loss.backward()
-        opt.step()
-        sched.step()
-        history.append(loss.item())
-        if progress and (epoch + 1) % max(1, config.epochs // 10) == 0:
-            print(f"  nn-dual {objective}: epoch {epoch + 1}/{config.epochs}  loss {loss.item():.8g}",
-                  file=sys.stderr, flush=True)
-        if (epoch + 1) % config.checkpoint_every == 0 or epoch + 1 == config.epochs:
-            save(epoch + 1)
-    if best[1] is not None and loss_of().item() > best[0]:
-        _restore(net, nu_param, best[1])
-    if config.lbfgs_steps:
-        lb = torch.optim.LBFGS(params, lr=0.5, max_iter=config.lbfgs_steps, line_search_fn="strong_wolfe")
 
-        def closure():
-            lb.zero_grad()
-            out = loss_of()
-            out.backward()
-            return out
-        before = _snapshot(net, nu_param)
-        lb.step(closure)
-        with torch.no_grad():
-            if not torch.isfinite(loss_of()) or loss_of().item() > min(best[0], history[-1] if history else math.inf):
-                _restore(net, nu_param, before)
-        save(max(config.epochs, start))
+    def save(epoch: int, done: bool = False) -> None:
+        save_checkpoint(checkpoint, CHECKPOINT_KIND, cfg, resume_key, arch, modules, opt, sched, epoch, best,
+                        {"finished": done})
+
+    loss_of = lambda: prob.loss(prob.w_nodes(net, nu_weight.param), _nu(nu_weight.param, config.sum_rule))
+    history: list[float] = []
+    if not finished:
+        history, _ = adam_epochs(loss_of, opt, sched, best, modules, start, config.epochs,
+                                 Progress(f"nn-dual {objective}", config.epochs, progress),
+                                 log=(lambda epoch, _: save(epoch)) if checkpoint else None,
+                                 log_every=config.checkpoint_every)
+        end = max(config.epochs, start)
+        keep_best(loss_of, best, modules, end)
+        if config.lbfgs_steps:
+            lbfgs_finish(params, loss_of, best, modules, config.lbfgs_steps, end, lr=0.5)
+        if checkpoint:
+            save(end, done=True)
     with torch.no_grad():
-        w = prob.w_nodes(net, nu_param).numpy().copy()
-        nu = float(_nu(nu_param, config.sum_rule))
+        w = prob.w_nodes(net, nu_weight.param).numpy().copy()
+        nu = float(_nu(nu_weight.param, config.sum_rule))
         final_loss = loss_of().item()
     cert = certified_bound(d, lambda q: dual_objective(
         dual_quadrature(float(config.cutoff), config.segments, config.uv_segments, float(config.s_max), q),
@@ -216,19 +200,3 @@ def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = N
         solver="torch-adam" + ("+lbfgs" if config.lbfgs_steps else ""), seconds=time.perf_counter() - t0,
         config=cfg, message="" if ok else "the trained multiplier does not certify a finite bound",
         extra={"w_nodes": w, "nu": nu, "history": history, "grid_nodes": prob.quad.grid.nodes})
-
-
-def _snapshot(net, nu_param):
-    return {k: v.detach().clone() for k, v in net.state_dict().items()}, nu_param.item()
-
-
-def _restore(net, nu_param, snap) -> None:
-    net.load_state_dict(snap[0])
-    nu_param.data.fill_(snap[1])
-
-
-def _save(path, net, nu_param, opt, sched, epoch, objective, c0, config) -> None:
-    """Atomic checkpoint: network, ν, optimiser and schedule (resume), target and shape."""
-    save_checkpoint(path, {"net": net.state_dict(), "nu_param": nu_param.item(), "optimizer": opt.state_dict(),
-                           "scheduler": sched.state_dict(), "epoch": epoch, "objective": objective, "c0": c0,
-                           "config": asdict(config)})

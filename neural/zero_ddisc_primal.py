@@ -29,15 +29,12 @@ amplitude (smatrix.inelasticity schema), ready for injection into the SDP.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from smatrix.neural.checkpoint import load_checkpoint, load_resume, load_weights, save_checkpoint
 from smatrix.analysis import regge_fit
 from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points, spin0_certificate, unitarity_violation
 from smatrix.errors import BadInput
@@ -46,11 +43,18 @@ from smatrix.inelasticity import InelasticityProfile
 from smatrix.result import Result
 from smatrix.unitarity import BRANCHES, GridSpec, UnitarityEquations, grid_operators, polish
 
+from .blocks import celu_blocks, output_layer
+from .checkpoint import load_checkpoint, save_checkpoint
+from .training import BestState, Progress, Schedule, adam_epochs
+
 ANSATZE = tuple(BRANCHES)       # regular, singular
 S_ELASTIC = 16.0                # multi-particle threshold s_MP (eq. 11)
 REGGE_WINDOW = (1e6, 1e20)      # energies read by the boundary criterion
 C2_MATCH = 1e-6                 # relative: the reported c2 "meets the target"
 EPS_LR_FACTOR = 25.0            # learning rate of log ε relative to the network's
+CHECKPOINT_KIND = "primal-nn"
+# bookkeeping and what runs after the training: not part of the run a checkpoint resumes
+_NOT_IN_RESUME_KEY = ("checkpoint_every", "polish", "check_factor", "s_check", "tolerance")
 
 
 @dataclass(frozen=True)
@@ -81,15 +85,11 @@ class PrimalNet(torch.nn.Module):
 
     def __init__(self, width: int, sub_depth: int, head_depth: int, alpha: float):
         super().__init__()
-        act = lambda: torch.nn.CELU(alpha)
-        self.sub_x = _blocks(1, width, sub_depth, act)
-        self.sub_log = _blocks(1, width, sub_depth, act)
-        self.merge = _blocks(2 * width, width, 1, act)
-        self.head = torch.nn.ModuleList(_blocks(width, width, 1, act) for _ in range(head_depth - 1))
-        self.out = torch.nn.Linear(width, 1)
-        torch.nn.init.kaiming_normal_(self.out.weight, nonlinearity="linear")
-        self.out.weight.data *= 0.1
-        torch.nn.init.zeros_(self.out.bias)
+        self.sub_x = celu_blocks(1, width, sub_depth, alpha)
+        self.sub_log = celu_blocks(1, width, sub_depth, alpha)
+        self.merge = celu_blocks(2 * width, width, 1, alpha)
+        self.head = torch.nn.ModuleList(celu_blocks(width, width, 1, alpha) for _ in range(head_depth - 1))
+        self.out = output_layer(width)
 
     def forward(self, x):
         z = torch.cat([self.sub_x(x[:, None]), self.sub_log(torch.log(x)[:, None] / 10)], dim=1)
@@ -97,17 +97,6 @@ class PrimalNet(torch.nn.Module):
         for block in self.head:
             z = z + block(z)                       # skip connection
         return self.out(z)[:, 0]
-
-
-def _blocks(n_in: int, width: int, depth: int, act) -> torch.nn.Sequential:
-    layers = []
-    for _ in range(depth):
-        lin = torch.nn.Linear(n_in, width)
-        torch.nn.init.kaiming_normal_(lin.weight, nonlinearity="relu")
-        torch.nn.init.zeros_(lin.bias)
-        layers += [lin, act()]
-        n_in = width
-    return torch.nn.Sequential(*layers)
 
 
 class _Model(torch.nn.Module):
@@ -119,10 +108,10 @@ class _Model(torch.nn.Module):
         self.net = PrimalNet(config.width, config.sub_depth, config.head_depth, config.alpha)
         self.log_eps = torch.nn.Parameter(torch.tensor(0.0))
         t = lambda a: torch.as_tensor(np.asarray(a, dtype=float))
-        self.register_buffer("x", t(4.0 / s))
-        self.register_buffer("envelope", t(1.0 / (1.0 + np.log(s / 4.0)) ** 2))
-        self.register_buffer("rho2", t((s - 4.0) / s))
-        self.register_buffer("sm4", t(s - 4.0))
+        self.register_buffer("x", t(4.0 / s), persistent=False)
+        self.register_buffer("envelope", t(1.0 / (1.0 + np.log(s / 4.0)) ** 2), persistent=False)
+        self.register_buffer("rho2", t((s - 4.0) / s), persistent=False)
+        self.register_buffer("sm4", t(s - 4.0), persistent=False)
 
     def h_parts(self):
         """(h_sing, h_reg) of eq. (89): h = h_sing + h_reg (h_sing = 0 for the regular ansatz)."""
@@ -209,43 +198,44 @@ def _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, cer
     torch.manual_seed(config.seed)
     cfg = {"model": "zero-ddisc", "method": "primal-nn", "c0": c0, "c2_target": c2,
            **asdict(config)}
+    resume_key = {k: v for k, v in cfg.items() if k not in _NOT_IN_RESUME_KEY}
+    arch = _shape(config)
     ops = grid_operators(config.grid)
     eq = UnitarityEquations(ops, config.ansatz)
     s = eq.points
     model = _Model(config, s).double()
+    modules = {"model": model}
     # log ε travels decades (the threshold turnover sits at s − 4 ~ 1e-6 near the lower boundary)
-    opt = torch.optim.Adam([{"params": model.net.parameters()},
-                            {"params": [model.log_eps], "lr": config.lr * EPS_LR_FACTOR}], lr=config.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(config.epochs, 1), eta_min=config.lr * 1e-2)
+    opt, sched = Schedule.one_cycle(config.lr, config.epochs).build(
+        [{"params": model.net.parameters()}, {"params": [model.log_eps], "lr": config.lr * EPS_LR_FACTOR}])
+    best = BestState()                       # lowest loss seen and its state (kept across a resume)
     start = 0
-    best = (math.inf, None)                  # lowest loss seen and its state (kept across a resume)
     if init is not None:
-        start, best = _restore_checkpoint(Path(init), model, opt, sched, config, c0, c2)
+        ck = load_checkpoint(init, CHECKPOINT_KIND)
+        if ck.resumes(resume_key):           # the same run (target, config): continue where it stopped
+            ck.resume(modules, arch, opt, sched, best)
+            start = ck.epoch
+        else:                                # another target or schedule: hot start, weights only
+            ck.load_modules(modules, arch)
     with torch.no_grad():
         h_sing = model.h_parts()[0].numpy().copy()
     loss_fn = _Loss(eq, c0, c2, config, h_sing)
     h_sing_t = torch.as_tensor(h_sing)
-    save = (lambda epoch, best: _save(checkpoint, model, opt, sched, epoch, best, c0, c2, config)) \
-        if checkpoint else (lambda epoch, best: None)
-    history = []
-    bar = _Progress(config.epochs, start, progress)
-    for epoch in range(start, config.epochs):
-        opt.zero_grad()
-        loss, _, c2_now = loss_fn(model.h_parts()[1], h_sing_t)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"the primal loss became {loss.item()} at epoch {epoch}; lower --lr")
-        if loss.item() < best[0]:
-            best = (loss.item(), {k: v.detach().clone() for k, v in model.state_dict().items()})
-        loss.backward()
-        opt.step()
-        sched.step()
-        history.append(loss.item())
-        bar.update(epoch + 1, loss.item(), float(c2_now.detach()))
-        if (epoch + 1) % config.checkpoint_every == 0 or epoch + 1 == config.epochs:
-            save(epoch + 1, best)
-    bar.close()
-    if best[1] is not None:
-        model.load_state_dict(best[1])
+    last = {}
+
+    def loss_of():
+        loss, _, last["c2"] = loss_fn(model.h_parts()[1], h_sing_t)
+        return loss
+
+    save = (lambda epoch, _: save_checkpoint(checkpoint, CHECKPOINT_KIND, cfg, resume_key, arch, modules, opt,
+                                             sched, epoch, best)) if checkpoint else None
+    history, _ = adam_epochs(loss_of, opt, sched, best, modules, start, config.epochs,
+                             Progress("nn-primal", config.epochs, progress and config.epochs > start),
+                             note=lambda v: f"loss {v:.4e}  c2 {float(last['c2'].detach()):.8f}",
+                             log=save, log_every=config.checkpoint_every)
+    # the best of the scored states (each before its step); unlike keep_best the final state is not
+    # scored: the documented primal numbers were made so, and a changed start would move them
+    best.restore(modules)
     with torch.no_grad():
         loss, phi, c2_nn = loss_fn(model.h_parts()[1], h_sing_t)
         h_nn = (model.h_parts()[1] + h_sing_t).numpy().copy()
@@ -386,54 +376,6 @@ def _status(config, pol, regge, met, c2, target, residual) -> tuple[str, str]:
 def _max_abs(v) -> float:
     v = np.asarray(v)
     return float(np.max(np.abs(v))) if np.all(np.isfinite(v)) else math.inf
-
-
-class _Progress:
-    """A one-line progress bar on stderr (periodic lines when stderr is not a terminal)."""
-
-    def __init__(self, total: int, start: int, enabled: bool):
-        self.total, self.enabled = total, enabled and total > start
-        self.tty = sys.stderr.isatty()
-        self.step = max(1, total // 10)
-
-    def update(self, epoch: int, loss: float, c2: float) -> None:
-        if not self.enabled:
-            return
-        if self.tty:
-            done = int(30 * epoch / self.total)
-            print(f"\r  nn-primal [{'#' * done}{'.' * (30 - done)}] {epoch}/{self.total} loss {loss:.3e} "
-                  f"c2 {c2:.6f}", end="", file=sys.stderr, flush=True)
-        elif epoch % self.step == 0:
-            print(f"  nn-primal: epoch {epoch}/{self.total}  loss {loss:.4e}  c2 {c2:.8f}", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.enabled and self.tty:
-            print(file=sys.stderr)
-
-
-def _restore_checkpoint(path: Path, model, opt, sched, config, c0, c2) -> tuple[int, tuple]:
-    """Load a checkpoint: the same run (target, config) resumes with its optimiser and schedule;
-    any other compatible network is a hot start (weights only). Returns the first epoch and the
-    best (loss, state) so far."""
-    state = load_checkpoint(path, ("model", "shape"))
-    if state["shape"] != _shape(config):
-        raise BadInput(f"checkpoint {path} does not hold a primal network of this ansatz, shape and grid "
-                       f"({config.ansatz}, width {config.width}, depths {config.sub_depth}+{config.head_depth})")
-    load_weights(model, state["model"], path)
-    same = state.get("c0") == c0 and state.get("c2") == c2 and state.get("config") == asdict(config)
-    if same and "optimizer" in state:
-        start = load_resume(opt, sched, state, path)
-        if not isinstance(state.get("best_loss"), (int, float)) or not isinstance(state.get("best_state"), (dict, type(None))):
-            raise BadInput(f"checkpoint {path}: best_loss/best_state missing or malformed")
-        return start, (state["best_loss"], state["best_state"])
-    return 0, (math.inf, None)
-
-
-def _save(path, model, opt, sched, epoch, best, c0, c2, config) -> None:
-    """Atomic checkpoint: network, optimiser and schedule (resume), target, config and shape."""
-    save_checkpoint(path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                           "epoch": epoch, "best_loss": best[0], "best_state": best[1], "c0": c0, "c2": c2,
-                           "config": asdict(config), "shape": _shape(config)})
 
 
 __all__ = ["NNPrimalConfig", "PrimalNet", "train_primal", "polish_from", "ANSATZE"]

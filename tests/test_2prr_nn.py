@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from smatrix.neural.training import CheckpointError, load_checkpoint
+from smatrix.neural.checkpoint import CHECKPOINT_SCHEMA, CheckpointError, load_checkpoint
 from smatrix.neural.twoprr_loss import TorchSystem
 from smatrix.neural.twoprr_nets import NetConfig, TwoPRRNetworks, f_ddisc, f_rho
 from smatrix.neural.twoprr_solver import CHECKPOINT_KIND, NNSolverConfig, gauss_newton_finish, loss_history_figure, train_nn
@@ -20,7 +20,7 @@ from smatrix.neural.training import Schedule
 from smatrix.cli import main
 from smatrix.twoprr.grid import NodeGrid, mahoux_martin
 from smatrix.twoprr.kernel import build_kernel
-from smatrix.twoprr.solver import Solution, SolverConfig, newton, solve
+from smatrix.twoprr.solver import SolverConfig, newton, solve
 from smatrix.twoprr.system import TwoPRRSystem
 
 TINY = NetConfig(dd_branch_layers=2, dd_merge=(16,), rho_branch_layers=2, rho_merge=(16,))
@@ -117,7 +117,7 @@ class _Payload:
 def test_corrupt_and_malicious_checkpoints_are_refused_without_running_code(tmp_path, capsys):
     marker = tmp_path / "pwned"
     evil = tmp_path / "evil.pt"
-    torch.save({"schema": "smatrix-neural-checkpoint/1", "kind": CHECKPOINT_KIND, "x": _Payload(marker)}, evil)
+    torch.save({"schema": CHECKPOINT_SCHEMA, "kind": CHECKPOINT_KIND, "x": _Payload(marker)}, evil)
     raw = tmp_path / "raw.pt"
     raw.write_bytes(pickle.dumps(_Payload(marker)))
     junk = tmp_path / "junk.pt"
@@ -131,7 +131,7 @@ def test_corrupt_and_malicious_checkpoints_are_refused_without_running_code(tmp_
     code = main(["2prr", "--c0", "8pi", "--n", "12", "--ladder", "12", "--smax", "1e6", "--method", "nn",
                  "--init", str(evil)])
     err = capsys.readouterr().err
-    assert code == 2 and "not a readable neural checkpoint" in err and "Traceback" not in err
+    assert code == 2 and "not a plain tensor checkpoint" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and not marker.exists()
 
 

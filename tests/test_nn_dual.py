@@ -64,23 +64,34 @@ def test_trained_bounds_bracket_the_primal_and_approach_the_sdp(trained):
 
 
 def test_checkpoint_resume_reproduces_the_run(tmp_path, monkeypatch):
-    """Kill a run after its epoch-150 checkpoint, resume from it: same bound as the uninterrupted run."""
+    """Kill a run after its epoch-150 checkpoint, resume from it: bit for bit the uninterrupted
+    run (networks, optimiser, schedule and best state restored); another c0 is a hot start."""
     import shutil
 
     import smatrix.neural.zero_ddisc_dual as nd
-    cfg = NNDualConfig(epochs=300, lbfgs_steps=0, checkpoint_every=150)
+    cfg = NNDualConfig(epochs=300, lbfgs_steps=20, checkpoint_every=150)
     ck, killed = tmp_path / "dual.pt", tmp_path / "at150.pt"
-    save = nd._save
+    save = nd.save_checkpoint
 
     def save_and_keep(path, *args):
         save(path, *args)
-        if args[4] == 150:                     # the epoch argument
+        if args[7] == 150:                     # the epoch argument
             shutil.copy(path, killed)
-    monkeypatch.setattr(nd, "_save", save_and_keep)
+    monkeypatch.setattr(nd, "save_checkpoint", save_and_keep)
     straight = train_dual("max-c2", C0, cfg, checkpoint=str(ck), progress=False)
     resumed = train_dual("max-c2", C0, cfg, init=str(killed), progress=False)
-    assert resumed.certificate["start_epoch"] == 150
-    assert resumed.value == pytest.approx(straight.value, rel=1e-9)
+    assert resumed.certificate["start_epoch"] == 150 and straight.certificate["start_epoch"] == 0
+    assert resumed.value == straight.value
+    np.testing.assert_array_equal(resumed.extra["w_nodes"], straight.extra["w_nodes"])
+    assert resumed.extra["history"] == straight.extra["history"][150:]
+    # the finished checkpoint resumes to the same result without training again
+    again = train_dual("max-c2", C0, cfg, init=str(ck), progress=False)
+    assert again.value == straight.value and again.extra["history"] == []
+    # another c0: a hot start (weights only, all epochs from a fresh optimiser)
+    hot = train_dual("max-c2", 0.9 * C0, NNDualConfig(epochs=2, lbfgs_steps=0), init=str(ck), progress=False)
+    assert hot.certificate["start_epoch"] == 0 and len(hot.extra["history"]) == 2
+    assert hot.extra["history"][0] != train_dual("max-c2", 0.9 * C0, NNDualConfig(epochs=2, lbfgs_steps=0),
+                                                  progress=False).extra["history"][0]
 
 
 def test_bad_checkpoints_are_reported(tmp_path):
