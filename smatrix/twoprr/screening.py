@@ -45,7 +45,7 @@ def mp_support(grid: NodeGrid) -> np.ndarray:
     return inside
 
 
-def screening_energies(grid: NodeGrid, midpoints: bool = True) -> np.ndarray:
+def screening_energies(grid: NodeGrid, midpoints: bool = False) -> np.ndarray:
     """Where |S_J|² = 1 is imposed: the nodes s_1 … s_{n−2} above 16 and (midpoints) the ξ-midpoints
     between consecutive ones; the certificate re-measures on the quarter points (`check_points`)."""
     return check_points(grid, 2 if midpoints else 1)
@@ -89,7 +89,7 @@ class ScreenedSystem(TwoPRRSystem):
     `mp_support`. Unknowns x = (u, v), u those of `TwoPRRSystem`."""
 
     def __init__(self, grid: NodeGrid, jmax: int, kernel: dict | None = None, progress: bool = False,
-                 midpoints: bool = True):
+                 midpoints: bool = False):
         if not isinstance(jmax, int) or jmax < 0 or jmax % 2:
             raise ValueError(f"the screening spin J_max must be an even integer ≥ 0, got {jmax!r}")
         super().__init__(grid, kernel=kernel, progress=progress)
