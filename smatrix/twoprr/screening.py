@@ -15,6 +15,9 @@
   Gauss–Newton / SQP iteration on the reduced problem: each step eliminates the square 2PRR block
   exactly (LU of ∂F_2PRR/∂u) and takes the regularised least-squares ρ_MP of the linearised screening
   rows (SVD); its fixed points are the KKT points of the problem above.
+- η_J ≥ 0 for the unscreened spins J_max < J ≤ 10 (eq. 23 with ρ_MP): `screen_positive` holds
+  η_J(s) = 0 wherever the screened solution has η_J(s) < 0 on the nodes and midpoints (an active
+  set of linear rows), and re-solves.
 """
 from __future__ import annotations
 
@@ -43,12 +46,6 @@ def mp_support(grid: NodeGrid) -> np.ndarray:
     inside = (s > 16) & (t > 16) & (planar_cross(s, t) > 0)
     inside[0, :] = inside[:, 0] = inside[-1, :] = inside[:, -1] = False
     return inside
-
-
-def screening_energies(grid: NodeGrid, midpoints: bool = False) -> np.ndarray:
-    """Where |S_J|² = 1 is imposed: the nodes s_1 … s_{n−2} above 16 and (midpoints) the ξ-midpoints
-    between consecutive ones; the certificate re-measures on the quarter points (`check_points`)."""
-    return check_points(grid, 2 if midpoints else 1)
 
 
 def check_points(grid: NodeGrid, per_cell: int) -> np.ndarray:
@@ -88,8 +85,7 @@ class ScreenedSystem(TwoPRRSystem):
     |S_J|² = 1 for J = 2 … J_max at the energy nodes above 16; v = ρ_MP on the upper triangle of
     `mp_support`. Unknowns x = (u, v), u those of `TwoPRRSystem`."""
 
-    def __init__(self, grid: NodeGrid, jmax: int, kernel: dict | None = None, progress: bool = False,
-                 midpoints: bool = False):
+    def __init__(self, grid: NodeGrid, jmax: int, kernel: dict | None = None, progress: bool = False):
         if not isinstance(jmax, int) or jmax < 0 or jmax % 2:
             raise ValueError(f"the screening spin J_max must be an even integer ≥ 0, got {jmax!r}")
         super().__init__(grid, kernel=kernel, progress=progress)
@@ -97,13 +93,10 @@ class ScreenedSystem(TwoPRRSystem):
         self.spins = tuple(range(2, jmax + 1, 2))
         self.mp_pairs = np.argwhere(np.triu(mp_support(grid))) if self.spins else np.zeros((0, 2), int)
         self.n3 = len(self.mp_pairs)
-        self.s_screen = screening_energies(grid, midpoints) if self.spins else np.zeros(0)
+        self.screen_rows = np.flatnonzero(self.s > 16.0) if self.spins else np.zeros(0, int)
+        self.s_screen = self.s[self.screen_rows]        # where |S_J|² = 1 is imposed: the nodes above 16
         self.n_square = self.n1 + self.n2
-        ops = SpinOperators(grid, self.s_screen)
-        self._w = {J: ops.fg_weights(J) for J in self.spins}
-        n = grid.n
-        Hu = grid.cauchy((4.0 - self.s_screen[:, None] - grid.nodes[None, :]).ravel()).real[:, :n]
-        self._Zs = (ops.H[:, None, :n] + Hu.reshape(self.s_screen.size, n, n)) if self.spins else None
+        self._w = {J: self.ops.fg_weights(J)[self.screen_rows] for J in self.spins}
         self.eta_spins = np.zeros(0, int)             # the active η_J(s) ≥ 0 rows, held at η_J(s) = 0
         self.eta_s = np.zeros(0)
         self._Ce = np.zeros((0, self.n2))
@@ -153,8 +146,8 @@ class ScreenedSystem(TwoPRRSystem):
         return super().spin0_residual(st) - st.eta0
 
     def partial_waves(self, st: State) -> dict[int, np.ndarray]:
-        """f_J(s) at the screening energies, J = 2 … J_max (Froissart–Gribov, eq. 85, T_t with ρ_MP)."""
-        T = st.c1[None, : self.grid.n] + np.einsum("kjm,mj->kj", self._Zs, st.R)
+        """f_J(s_i) at the screened nodes, J = 2 … J_max (Froissart–Gribov, eq. 85, T_t with ρ_MP)."""
+        T = st.T[self.screen_rows]
         return {J: np.einsum("kj,kj->k", self._w[J], T) for J in self.spins}
 
     def screening_residual(self, st: State, x: np.ndarray) -> np.ndarray:
@@ -213,9 +206,9 @@ class ScreenedSystem(TwoPRRSystem):
         k = self.s_screen.size
         rs = phase_space(self.s_screen)
         for q, (Jspin, f) in enumerate(self.partial_waves(st).items()):
-            for r in range(k):
+            for r, i in enumerate(self.screen_rows):
                 w = self._w[Jspin][r][None, :].astype(complex)
-                Zi = self._Zs[r]
+                Zi = self._Z[i]
                 ds, de = self._u_contract(Zi, w)
                 dv = self._mp_contract(Zi, w)
                 row = nsq + q * k + r
@@ -414,5 +407,5 @@ def screen_positive(system: ScreenedSystem, x0: np.ndarray, c0: float, cfg: Scre
     return res
 
 
-__all__ = ["ETA_SPINS", "NORMS", "check_points", "screening_energies", "ScreenConfig", "ScreenSolution", "ScreenedAmplitude", "ScreenedSystem", "mp_column_norm",
+__all__ = ["ETA_SPINS", "NORMS", "check_points", "ScreenConfig", "ScreenSolution", "ScreenedAmplitude", "ScreenedSystem", "mp_column_norm",
            "mp_norm", "mp_support", "node_weights", "screen", "screen_positive", "solve_screened"]
