@@ -9,7 +9,7 @@ import pytest
 
 from smatrix.cli import main
 from smatrix.kinematics import phase_space
-from smatrix.twoprr.aks_bounds import b_maximum, bound_b, chi, ratio_r, t_mp
+from smatrix.twoprr.aks_bounds import P2_FIG28_SCALE, b_maximum, bound_b, chi, ratio_r, t_mp
 from smatrix.twoprr.grid import NodeGrid, planar_cross
 from smatrix.twoprr.kernel import build_kernel
 from smatrix.twoprr.screening import (ScreenConfig, ScreenedSystem, check_points, mp_norm, mp_support, screen,
@@ -137,12 +137,13 @@ def test_screening_bounds_from_the_landau_curves():
 def test_the_only_variant_with_p2s_maximum_has_a_factor_4_in_the_kernel():
     """docs/aks_screening.md: P2's maximum of B at s ≈ 32.2 is reproduced only with z = 1 + 8t/(s − 4)
     (cos θ = 1 + 2t/k²); its maximum is R = 2.40, B = 7.47, and R(200) = 1.69 there, not 2.5."""
-    from scipy.optimize import minimize_scalar
-    r4 = lambda s: float(chi(1 + 8 * t_mp(s) / (s - 4)) / chi(1 + 8 * (4 * s / (s - 16)) / (s - 4)))
-    best = minimize_scalar(lambda s: -r4(s), bounds=(17.0, 200.0), method="bounded", options={"xatol": 1e-6})
-    assert best.x == pytest.approx(32.2, abs=0.1)
-    assert r4(best.x) == pytest.approx(2.402, abs=1e-3) and float(chi(2 * r4(best.x) - 1)) == pytest.approx(7.474, abs=2e-3)
-    assert r4(200.0) == pytest.approx(1.686, abs=1e-3)
+    s_star, b_star = b_maximum(17.0, 1e4, scale=P2_FIG28_SCALE)
+    assert s_star == pytest.approx(32.2, abs=0.1) and b_star == pytest.approx(7.474, abs=2e-3)
+    assert ratio_r(s_star, P2_FIG28_SCALE) == pytest.approx(2.402, abs=1e-3)
+    assert ratio_r(200.0, P2_FIG28_SCALE) == pytest.approx(1.686, abs=1e-3)
+    s = 200.0                                       # the scale enters only the kernel argument z
+    z = lambda t: 1 + 8 * t / (s - 4)
+    assert ratio_r(s, P2_FIG28_SCALE) == pytest.approx(float(chi(z(t_mp(s))) / chi(z(4 * s / (s - 16)))), rel=1e-14)
     assert float(chi(2 * 2.457 - 1)) == pytest.approx(7.70, abs=0.01)        # P2's R and B agree through (78)
 
 
