@@ -251,5 +251,13 @@ def test_unscreened_spins_keep_eta_nonnegative():
     assert np.max(np.abs(np.abs(amp.S(2, sc.s_screen)) ** 2 - 1)) < 1e-9
     assert rp.residual_2prr < 1e-10
     assert abs(sc.c2(rp.x) - plain.c2(r2.x)) < 1e-5
+    # the dense screening certificate sees both: the free spins fail before and pass after; the
+    # screened spin's off-grid error at n = 32 (4e-4) is above SCREEN_OFFGRID = 2e-4 (n ≥ 40 passes)
+    from smatrix.twoprr.certify import Tolerances
+    from smatrix.twoprr.screen_run import screening_certificate
+    tol = Tolerances(eta=1e-5)
+    old, new = screening_certificate(plain, before, tol), screening_certificate(sc, amp, tol)
+    assert not old["spins"]["4"]["passed"] and all(new["spins"][J]["passed"] for J in ("4", "6", "8", "10"))
+    assert not new["spins"]["2"]["passed"] and not new["passed"]
     c2_2prr = TwoPRRSystem(grid, kernel=kernel).c2(sol.u)
     assert sc.c2(rp.x) < ScreenedSystem(grid, 0, kernel=kernel).c2(r0.x) < c2_2prr      # P2 Table 1 ordering
