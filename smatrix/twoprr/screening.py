@@ -82,8 +82,9 @@ def mp_column_norm(grid: NodeGrid, mp: np.ndarray, s: float, norm: str = "xy") -
 
 class ScreenedSystem(TwoPRRSystem):
     """F(u, v; c0) = 0: spin-0 unitarity with η0 = 0, the Mandelstam equation, and (J_max ≥ 2)
-    |S_J|² = 1 for J = 2 … J_max at the energy nodes above 16; v = ρ_MP on the upper triangle of
-    `mp_support`. Unknowns x = (u, v), u those of `TwoPRRSystem`."""
+    |S_J|² = 1 for J = 2 … J_max at the energy nodes above 16, then the held rows η_J(s) = 0 of
+    `add_eta_rows`; v = ρ_MP on the upper triangle of `mp_support`. Unknowns x = (u, v), u those of
+    `TwoPRRSystem`."""
 
     def __init__(self, grid: NodeGrid, jmax: int, kernel: dict | None = None, progress: bool = False):
         if not isinstance(jmax, int) or jmax < 0 or jmax % 2:
