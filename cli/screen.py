@@ -56,6 +56,8 @@ def _print(d: dict, as_json: bool) -> None:
                     "screening_exact", "regularisation", "rungs", "tau_reached"):
             if key in e:
                 slim[key] = e[key]
+        if d.get("certificate"):
+            slim["screening_certificate"] = d["certificate"]["details"].get("screening")
         print(json.dumps(slim, default=float))
         return
     print(f"2prr screened  c0/π = {d['c0'] / math.pi:.6g}  J_max = {e.get('jmax')}  status = {d['status']}")
@@ -75,5 +77,11 @@ def _print(d: dict, as_json: bool) -> None:
           f"{col.get('norm', float('nan')):.4g}  (B(s)^J_max = {col.get('B_pow_jmax', float('nan')):.4g})")
     for J, v in (e.get("unscreened_eta") or {}).items():
         print(f"  η_{J} (free)  : [{v['eta_min']:.1e}, {v['eta_max']:.2e}]")
+    dense = (d.get("certificate") or {}).get("details", {}).get("screening")
+    if dense:
+        worst = {J: r["eta_min"] for J, r in dense["spins"].items() if not r["screened"]}
+        print(f"  dense check : {dense['points']} energies above 16 ({dense['per_cell']} per cell): "
+              f"{'passed' if dense['passed'] else 'FAILED'}; η_J ≥ 0 held at {dense['eta_rows_held']} energies; "
+              f"min η_J of the free spins {min(worst.values(), default=float('nan')):.1e}")
     print(f"  certified   : {d['certified']}  {d['message']}")
     print(f"  seconds     : {d['seconds']:.1f}")

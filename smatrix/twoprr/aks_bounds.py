@@ -38,28 +38,30 @@ def t_mp(s: float) -> float:
     return brentq(f, 16.0, hi, xtol=1e-14 * hi, rtol=1e-15, maxiter=500)
 
 
-def _z(t: float, s: float) -> float:
-    return 1.0 + 2.0 * t / (s - 4.0)
+KERNEL_SCALE = 2.0      # z = 1 + 2t/(s − 4), the Froissart–Gribov argument (eq. 76)
+P2_FIG28_SCALE = 8.0    # z = 1 + 8t/(s − 4): the only variant found that puts B's maximum at P2's s ≈ 32.2
 
 
-def ratio_r(s: float) -> float:
-    """R(s) = χ(z_MP)/χ(z_el) (eq. 77)."""
-    return float(chi(_z(t_mp(s), s)) / chi(_z(float(landau_t_channel(s)), s)))
+def ratio_r(s: float, scale: float = KERNEL_SCALE) -> float:
+    """R(s) = χ(z_MP)/χ(z_el) (eq. 77), z = 1 + scale·t/(s − 4) (`scale` ≠ 2 only for the comparison
+    with P2's Fig. 28 in docs/aks_screening.md)."""
+    z = lambda t: 1.0 + scale * t / (s - 4.0)
+    return float(chi(z(t_mp(s))) / chi(z(float(landau_t_channel(s)))))
 
 
-def bound_b(s: float) -> float:
+def bound_b(s: float, scale: float = KERNEL_SCALE) -> float:
     """B(s) = χ(2R(s) − 1) (eq. 78)."""
-    return float(chi(2.0 * ratio_r(s) - 1.0))
+    return float(chi(2.0 * ratio_r(s, scale) - 1.0))
 
 
-def b_maximum(lo: float = 16.0 + 1e-6, hi: float = 1e6) -> tuple[float, float]:
+def b_maximum(lo: float = 16.0 + 1e-6, hi: float = 1e6, scale: float = KERNEL_SCALE) -> tuple[float, float]:
     """(s*, B(s*)): the largest B on [lo, hi] (a bounded search on a log grid, then refined)."""
     s = np.geomspace(lo - 16.0, hi - 16.0, 400) + 16.0
-    b = np.array([bound_b(x) for x in s])
+    b = np.array([bound_b(x, scale) for x in s])
     k = int(np.argmax(b))
     if k in (0, s.size - 1):
         return float(s[k]), float(b[k])
-    res = minimize_scalar(lambda x: -bound_b(x), bounds=(s[k - 1], s[k + 1]), method="bounded",
+    res = minimize_scalar(lambda x: -bound_b(x, scale), bounds=(s[k - 1], s[k + 1]), method="bounded",
                           options={"xatol": 1e-10 * s[k]})
     return float(res.x), float(-res.fun)
 
@@ -74,6 +76,9 @@ def plot_bounds(s_min: float = 16.05, s_max: float = 1e5):
     a = fig.add_subplot(1, 1, 1)
     a.semilogx(s, R, label="R(s) = u(z_el)/u(z_MP)  (77)")
     a.semilogx(s, B, label="B(s) = χ(2R − 1)  (78)")
+    R8 = np.array([ratio_r(x, P2_FIG28_SCALE) for x in s])
+    a.semilogx(s, R8, "C0--", lw=0.9, label="R, B with z = 1 + 8t/(s − 4) (max at 32.2, as P2 states)")
+    a.semilogx(s, chi(2 * R8 - 1), "C1--", lw=0.9)
     a.axhline(1.0, color="grey", lw=0.6)
     a.set_xlabel("s")
     a.set_ylabel("growth per unit J")
@@ -82,4 +87,4 @@ def plot_bounds(s_min: float = 16.05, s_max: float = 1e5):
     return fig
 
 
-__all__ = ["b_maximum", "bound_b", "chi", "plot_bounds", "ratio_r", "t_mp"]
+__all__ = ["KERNEL_SCALE", "P2_FIG28_SCALE", "b_maximum", "bound_b", "chi", "plot_bounds", "ratio_r", "t_mp"]

@@ -15,6 +15,9 @@
   Gauss–Newton / SQP iteration on the reduced problem: each step eliminates the square 2PRR block
   exactly (LU of ∂F_2PRR/∂u) and takes the regularised least-squares ρ_MP of the linearised screening
   rows (SVD); its fixed points are the KKT points of the problem above.
+- η_J ≥ 0 for the unscreened spins J_max < J ≤ 10 (eq. 23 with ρ_MP): `screen_positive` holds
+  η_J(s) = 0 wherever the screened solution has η_J(s) < 0 on the nodes and midpoints (an active
+  set of linear rows), and re-solves.
 """
 from __future__ import annotations
 
@@ -27,9 +30,9 @@ import numpy as np
 
 from ..kinematics import phase_space
 from .amplitude import MandelstamAmplitude
-from .grid import NodeGrid, planar_cross
+from .grid import NodeGrid, planar_cross, x_of_xi
 from .kernel import mandelstam_prefactor
-from .operators import taylor_c2
+from .operators import SpinOperators, taylor_c2
 from .system import State, TwoPRRSystem
 
 NORMS = ("xy", "xi")
@@ -43,6 +46,15 @@ def mp_support(grid: NodeGrid) -> np.ndarray:
     inside = (s > 16) & (t > 16) & (planar_cross(s, t) > 0)
     inside[0, :] = inside[:, 0] = inside[-1, :] = inside[:, -1] = False
     return inside
+
+
+def check_points(grid: NodeGrid, per_cell: int) -> np.ndarray:
+    """The energies ξ_i + k h_i/per_cell, k = 0 … per_cell − 1, on the cells of the free nodes
+    s_1 … s_{n−2}, above s = 16 (per_cell = 1: the nodes)."""
+    xi = grid.xi[1: grid.n - 1]
+    pts = [xi] + [xi[:-1] + (k / per_cell) * np.diff(xi) for k in range(1, per_cell)]
+    s = np.sort(x_of_xi(np.concatenate(pts)))
+    return s[s > 16.0]
 
 
 def node_weights(grid: NodeGrid, norm: str) -> np.ndarray:
@@ -70,11 +82,11 @@ def mp_column_norm(grid: NodeGrid, mp: np.ndarray, s: float, norm: str = "xy") -
 
 class ScreenedSystem(TwoPRRSystem):
     """F(u, v; c0) = 0: spin-0 unitarity with η0 = 0, the Mandelstam equation, and (J_max ≥ 2)
-    |S_J|² = 1 for J = 2 … J_max at the energy nodes above 16; v = ρ_MP on the upper triangle of
-    `mp_support`. Unknowns x = (u, v), u those of `TwoPRRSystem`."""
+    |S_J|² = 1 for J = 2 … J_max at the energy nodes above 16, then the held rows η_J(s) = 0 of
+    `add_eta_rows`; v = ρ_MP on the upper triangle of `mp_support`. Unknowns x = (u, v), u those of
+    `TwoPRRSystem`."""
 
-    def __init__(self, grid: NodeGrid, jmax: int, kernel: dict | None = None, progress: bool = False,
-                 s_top: float | None = None):
+    def __init__(self, grid: NodeGrid, jmax: int, kernel: dict | None = None, progress: bool = False):
         if not isinstance(jmax, int) or jmax < 0 or jmax % 2:
             raise ValueError(f"the screening spin J_max must be an even integer ≥ 0, got {jmax!r}")
         super().__init__(grid, kernel=kernel, progress=progress)
@@ -82,11 +94,14 @@ class ScreenedSystem(TwoPRRSystem):
         self.spins = tuple(range(2, jmax + 1, 2))
         self.mp_pairs = np.argwhere(np.triu(mp_support(grid))) if self.spins else np.zeros((0, 2), int)
         self.n3 = len(self.mp_pairs)
-        top = math.inf if s_top is None else s_top
-        self.screen_rows = (np.flatnonzero((self.s > 16.0) & (self.s <= top)) if self.spins
-                            else np.zeros(0, int))
+        self.screen_rows = np.flatnonzero(self.s > 16.0) if self.spins else np.zeros(0, int)
+        self.s_screen = self.s[self.screen_rows]        # where |S_J|² = 1 is imposed: the nodes above 16
         self.n_square = self.n1 + self.n2
-        self._w = {J: self.ops.fg_weights(J) for J in self.spins}
+        self._w = {J: self.ops.fg_weights(J)[self.screen_rows] for J in self.spins}
+        self.eta_spins = np.zeros(0, int)             # the active η_J(s) ≥ 0 rows, held at η_J(s) = 0
+        self.eta_s = np.zeros(0)
+        self._Ce = np.zeros((0, self.n2))
+        self._Cv = np.zeros((0, self.n3))
 
     @property
     def size(self) -> int:
@@ -94,7 +109,23 @@ class ScreenedSystem(TwoPRRSystem):
 
     @property
     def n_screen(self) -> int:
-        return len(self.spins) * self.screen_rows.size
+        return len(self.spins) * self.s_screen.size + self.eta_s.size
+
+    def add_eta_rows(self, J: int, s: np.ndarray) -> None:
+        """Hold η_J(s) = 0 (eq. 23 with ρ_MP) at the energies s: the active rows of η_J ≥ 0.
+        η_J(s) = 2ϱ Σ_j w_J(s, t_j) Σ_m (ρ_el + ρ_MP)[j, m] h_m(s) is linear in (ρ_el, ρ_MP)."""
+        s = np.atleast_1d(np.asarray(s, dtype=float))
+        if not self.n3 or not s.size:
+            return
+        w = SpinOperators(self.grid, s).fg_weights(J) * (2.0 * phase_space(s))[:, None]
+        h = self.grid.hat_matrix(s)[:, : self.grid.n]
+        P, Q = self.pairs[:, 0], self.pairs[:, 1]
+        A, B = self.mp_pairs[:, 0], self.mp_pairs[:, 1]
+        half = np.where(A == B, 0.5, 1.0)
+        self._Ce = np.vstack([self._Ce, w[:, P] * h[:, Q]])
+        self._Cv = np.vstack([self._Cv, (w[:, A] * h[:, B] + w[:, B] * h[:, A]) * half[None, :]])
+        self.eta_spins = np.concatenate([self.eta_spins, np.full(s.size, J)])
+        self.eta_s = np.concatenate([self.eta_s, s])
 
     def mp_matrix(self, v: np.ndarray) -> np.ndarray:
         """The symmetric node matrix ρ_MP from its upper-triangle values."""
@@ -116,36 +147,37 @@ class ScreenedSystem(TwoPRRSystem):
         return super().spin0_residual(st) - st.eta0
 
     def partial_waves(self, st: State) -> dict[int, np.ndarray]:
-        """f_J(s_i), J = 2 … J_max, at the screened energy nodes (Froissart–Gribov, eq. 85)."""
-        r = self.screen_rows
-        return {J: np.einsum("kj,kj->k", self._w[J][r], st.T[r]) for J in self.spins}
+        """f_J(s_i) at the screened nodes, J = 2 … J_max (Froissart–Gribov, eq. 85, T_t with ρ_MP)."""
+        T = st.T[self.screen_rows]
+        return {J: np.einsum("kj,kj->k", self._w[J], T) for J in self.spins}
 
-    def screening_residual(self, st: State) -> np.ndarray:
-        """|S_J(s_i)|² − 1 for J = 2 … J_max (rows grouped by J), eq. (69)."""
+    def screening_residual(self, st: State, x: np.ndarray) -> np.ndarray:
+        """|S_J(s)|² − 1 for J = 2 … J_max at the screening energies (rows grouped by J, eq. 69),
+        then the active η_J(s) rows."""
         if not self.spins:
             return np.zeros(0)
-        rho = phase_space(self.s[self.screen_rows])
-        return np.concatenate([np.abs(1.0 + 1j * rho * f) ** 2 - 1.0 for f in self.partial_waves(st).values()])
+        rho = phase_space(self.s_screen)
+        eta = self._Ce @ x[self.n1: self.n_square] + self._Cv @ x[self.n_square:]
+        return np.concatenate([np.abs(1.0 + 1j * rho * f) ** 2 - 1.0 for f in self.partial_waves(st).values()]
+                              + [eta])
 
     def residual(self, x: np.ndarray, c0: float) -> np.ndarray:
         st = self.unpack(x, c0)
         e = x[self.n1: self.n_square]
-        return np.concatenate([self.spin0_residual(st), e - self.mandelstam_rhs(st), self.screening_residual(st)])
+        return np.concatenate([self.spin0_residual(st), e - self.mandelstam_rhs(st), self.screening_residual(st, x)])
 
     # ---- the Jacobian ---------------------------------------------------------------------------
 
-    def _mp_contract(self, i: int, V: np.ndarray) -> np.ndarray:
-        """Σ_j V[:, j] ∂T(s_i, t_j)/∂v for every ρ_MP unknown v_(a,b): T_t(s_i, t_j) holds
-        Σ_m Z[i, j, m] R[m, j] (eq. 13) and v enters R[a, b] and R[b, a] (once on the diagonal)."""
+    def _mp_contract(self, Zi: np.ndarray, V: np.ndarray) -> np.ndarray:
+        """Σ_j V[:, j] ∂T(s, t_j)/∂v for every ρ_MP unknown v_(a,b): T_t(s, t_j) holds
+        Σ_m Zi[j, m] R[m, j] (eq. 13) and v enters R[a, b] and R[b, a] (once on the diagonal)."""
         A, B = self.mp_pairs[:, 0], self.mp_pairs[:, 1]
-        Zi = self._Z[i]
         half = np.where(A == B, 0.5, 1.0)
         return (V[:, B] * Zi[B, A][None, :] + V[:, A] * Zi[A, B][None, :]) * half[None, :]
 
-    def _u_contract(self, i: int, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _u_contract(self, Zi: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The same contraction for the 2PRR unknowns (ρ(s) values, ρ_el pairs)."""
         P, Q = self.pairs[:, 0], self.pairs[:, 1]
-        Zi = self._Z[i]
         return V @ self.P1[: self.grid.n], V[:, Q] * Zi[Q, P][None, :] + V[:, P] * Zi[P, Q][None, :]
 
     def jacobian(self, x: np.ndarray, c0: float, mp: np.ndarray | None = None) -> np.ndarray:
@@ -170,18 +202,23 @@ class ScreenedSystem(TwoPRRSystem):
         for i, pos, _ in self._rows:
             if pos.size:
                 V = 2.0 * pref[i] * (M[pos] @ np.conj(st.T[i]))
-                J[n1 + pos, nsq:] = -self._mp_contract(i, V).real
-        # screening rows: ∂|S_J|² = 2ϱ² Re(f̄ ∂f) − 2ϱ Im ∂f, ∂f = Σ_j w_J(s_i, t_j) ∂T(s_i, t_j)
-        k = self.screen_rows.size
+                J[n1 + pos, nsq:] = -self._mp_contract(self._Z[i], V).real
+        # screening rows: ∂|S_J|² = 2ϱ² Re(f̄ ∂f) − 2ϱ Im ∂f, ∂f = Σ_j w_J(s, t_j) ∂T(s, t_j)
+        k = self.s_screen.size
+        rs = phase_space(self.s_screen)
         for q, (Jspin, f) in enumerate(self.partial_waves(st).items()):
             for r, i in enumerate(self.screen_rows):
-                w = self._w[Jspin][i][None, :].astype(complex)
-                ds, de = self._u_contract(i, w)
-                dv = self._mp_contract(i, w)
+                w = self._w[Jspin][r][None, :].astype(complex)
+                Zi = self._Z[i]
+                ds, de = self._u_contract(Zi, w)
+                dv = self._mp_contract(Zi, w)
                 row = nsq + q * k + r
-                g = np.conj(f[r]) * rho[i] ** 2
+                g = np.conj(f[r]) * rs[r] ** 2
                 for cols, d in ((slice(0, n1), ds), (slice(n1, nsq), de), (slice(nsq, None), dv)):
-                    J[row, cols] = 2 * (g * d[0]).real - 2 * rho[i] * d[0].imag
+                    J[row, cols] = 2 * (g * d[0]).real - 2 * rs[r] * d[0].imag
+        e0 = nsq + len(self.spins) * k
+        J[e0:, n1:nsq] = self._Ce
+        J[e0:, nsq:] = self._Cv
         return J
 
     def c2(self, x: np.ndarray) -> float:
@@ -336,5 +373,40 @@ def screen(system: ScreenedSystem, x0: np.ndarray, c0: float, cfg: ScreenConfig 
                                       float(np.max(np.abs(F[nsq:]), initial=0.0)), total_it, stages)
 
 
-__all__ = ["NORMS", "ScreenConfig", "ScreenSolution", "ScreenedAmplitude", "ScreenedSystem", "mp_column_norm",
-           "mp_norm", "mp_support", "node_weights", "screen", "solve_screened"]
+ETA_SPINS = (2, 4, 6, 8, 10)      # the spins whose η_J ≥ 0 the screened amplitude keeps (the certificate's)
+
+
+def screen_positive(system: ScreenedSystem, x0: np.ndarray, c0: float, cfg: ScreenConfig = ScreenConfig(),
+                    progress: bool = False, rounds: int = 8, per_cell: int = 2) -> ScreenSolution:
+    """`screen`, then η_J ≥ 0 for the unscreened spins (eq. 23 with ρ_MP, J > J_max in ETA_SPINS) by an active set on the screening
+    energies and `per_cell` points per cell (`check_points`): every (J, s) with η_J(s) < 0 is held at η_J(s) = 0 and the screening re-solved
+    (hot start), until no η_J is negative there. The held rows are `system.eta_spins, eta_s`. If a
+    round does not converge, its rows are dropped and the last screened solution is returned (its
+    certificate then reports the negative η_J)."""
+    res = screen(system, x0, c0, cfg, progress=progress)
+    for _ in range(rounds):
+        if res.status != "converged" or not system.n3:
+            return res
+        amp = system.amplitude(res.x, c0)
+        s, added = check_points(system.grid, per_cell), 0
+        held = (system.eta_spins, system.eta_s, system._Ce, system._Cv)
+        for J in (J for J in ETA_SPINS if J > system.jmax):
+            new = s[(amp.eta(J, s) < 0.0) & ~np.isin(s, system.eta_s[system.eta_spins == J])]
+            system.add_eta_rows(J, new)
+            added += new.size
+        if progress:
+            print(f"smatrix 2prr --screen: η_J ≥ 0 active set: +{added} rows ({system.eta_s.size} held)",
+                  file=sys.stderr, flush=True)
+        if not added:
+            return res
+        nxt = screen(system, res.x, c0, cfg, progress=progress)
+        if nxt.status != "converged":       # keep the screened amplitude; its certificate reports η_J < 0
+            system.eta_spins, system.eta_s, system._Ce, system._Cv = held
+            res.history.append({"eta_active_set": "not-converged", "rows_tried": int(added)})
+            return res
+        res = nxt
+    return res
+
+
+__all__ = ["ETA_SPINS", "NORMS", "check_points", "ScreenConfig", "ScreenSolution", "ScreenedAmplitude", "ScreenedSystem", "mp_column_norm",
+           "mp_norm", "mp_support", "node_weights", "screen", "screen_positive", "solve_screened"]
