@@ -67,8 +67,13 @@ class MethodSpec:
 
     def missing(self) -> str | None:
         """Why the method cannot run here (its optional dependency is not installed), or None."""
-        if self.requires is None or importlib.util.find_spec(self.requires) is not None:
+        if self.requires is None:
             return None
+        try:
+            if importlib.util.find_spec(self.requires) is not None:
+                return None
+        except (ImportError, ValueError):   # a finder that refuses it: not importable here
+            pass
         return (f"method {self.name} needs {self.requires}, installed with the optional extra: "
                 f"python -m pip install 'smatrix-bootstrap[{self.extra}]'")
 
@@ -124,7 +129,7 @@ def check_settings(config: type, settings: Mapping[str, Any]) -> None:
         else:
             ok = isinstance(value, type(default))
         if not ok:
-            raise BadInput(f"setting `{key}`={value!r}: expected {type(default).__name__} like the default "
+            raise BadInput(f"setting {key}={value!r}: expected {type(default).__name__} like the default "
                            f"{default!r}")
     try:
         config(**settings)
