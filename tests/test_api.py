@@ -139,5 +139,8 @@ except ModuleNotFoundError as exc:
 def test_amplitude_methods_take_no_objective():
     with pytest.raises(BadInput, match="no objective"):
         smatrix.run("baseline-newton", Problem.make("min-c2", 10.0))
+    from smatrix.elastic import baseline_result
     res = smatrix.find_amplitude(10.0, method="baseline-newton", nodes=60)
-    assert res.status == "converged" and res.certified and res.c2 > 0
+    direct = baseline_result("newton", 10.0, 60)
+    assert res.value == direct.value and res.status == direct.status and res.status in STATUSES
+    assert res.certified == (res.status == "converged") and 0 < res.c2 < 3 * 10.0 / 64   # below the tangent (eq. 35)
