@@ -10,7 +10,8 @@ FLAGS = {"c0": "--c0", "target": "--c2", "direction": "--direction", "nmax": "--
          "n_cheb": "--n-cheb", "nodes": "--nodes", "sum_rule": "--sum-rule", "epochs": "--epochs", "lr": "--lr",
          "lbfgs_steps": "--lbfgs", "seed": "--seed", "gamma": "--gamma", "polish": "--no-polish",
          "s_inelastic_max": "--inelastic-max", "max_iter": "--max-iter", "continuation": "--continuation",
-         "out": "--out", "threads": "--threads", "procs": "--procs", "method": "--method", "model": "--model"}
+         "out": "--out", "threads": "--threads", "procs": "--procs", "method": "--method", "model": "--model",
+         "methods": "--methods", "set": "--set"}
 COMMAND_FLAGS = {"primal": {"nodes": "--grid"}, "baseline": {"nodes": "--grid"}}   # where a flag names another field
 
 _FIELD = re.compile(r"`([a-z][a-z0-9_]*)`")

@@ -109,12 +109,12 @@ def parse_methods(text: str, registry: dict[str, Method] | None = None) -> list[
     registry = METHODS if registry is None else registry
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
-        raise BadInput("--methods is empty; choose from " + ", ".join(registry))
+        raise BadInput("`methods` is empty; choose from " + ", ".join(registry))
     unknown = [n for n in names if n not in registry]
     if unknown:
         raise BadInput(f"unknown method {unknown[0]!r}; choose from {', '.join(registry)}")
     if len(set(names)) != len(names):
-        raise BadInput(f"a method is listed twice in --methods {text!r}")
+        raise BadInput(f"a method is listed twice in `methods` {text!r}")
     for n in names:
         reason = registry[n].missing()
         if reason:
@@ -131,9 +131,9 @@ def parse_overrides(items: list[str] | None, methods: list[Method]) -> dict[str,
         head, sep, raw = item.partition("=")
         method, dot, key = head.partition(".")
         if not sep or not dot or not key:
-            raise BadInput(f"--set expects METHOD.KEY=VALUE, got {item!r}")
+            raise BadInput(f"`set` expects METHOD.KEY=VALUE, got {item!r}")
         if method not in names:
-            raise BadInput(f"--set {item!r}: method {method!r} is not among --methods ({', '.join(sorted(names))})")
+            raise BadInput(f"`set` {item!r}: method {method!r} is not among `methods` ({', '.join(sorted(names))})")
         try:
             value = json.loads(raw)
         except ValueError:
