@@ -287,9 +287,10 @@ def _given(a, **fields: str) -> dict:
     return {field: getattr(a, dest) for field, dest in fields.items() if getattr(a, dest, None) is not None}
 
 
-def _problem(a, objective=None, **kw):
+def _problem(a, **kw):
+    """The Problem of the objective and c0 flags (smatrix.problem parses the grammar)."""
     from smatrix.problem import Problem
-    return Problem.make(a.objective if objective is None else objective, a.c0, **kw)
+    return Problem.make(a.objective, a.c0, **kw)
 
 
 def _run_primal(a):
@@ -297,8 +298,7 @@ def _run_primal(a):
     problem = _problem(a, model=a.model, inelasticity=a.inelasticity, eta_extend=a.eta_extend)
     if a.rounds is not None and a.rounds < 0:
         raise CliError(f"--rounds must be ≥ 0, got {a.rounds}")
-    shared = _given(a, rounds="rounds", solver="solver", **{"threshold_term": "threshold_term",
-                                                             "uv_condition": "uv_condition"})
+    shared = _given(a, rounds="rounds", solver="solver", threshold_term="threshold_term", uv_condition="uv_condition")
     if a.model == "full":
         if a.method not in (None, "wavelet"):
             raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")

@@ -20,7 +20,7 @@ class BaselineConfig:
         if self.nodes < 8 or self.max_iter < 1:
             raise BadInput("need `nodes` ≥ 8 and `max_iter` ≥ 1")
         if self.continuation and method != "newton":
-            raise BadInput("`continuation` applies to the newton baseline")
+            raise BadInput("`continuation` applies to `method` newton")
 
 
 METHODS = tuple(
