@@ -36,7 +36,35 @@ def _pair(text: str) -> tuple[float, float]:
     return _number(parts[0]), _number(parts[1])
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Help that shows, for the options a method config holds, the default of that config (the
+    single source of the defaults; read only when help is printed)."""
+
+    def _get_help_string(self, action):
+        ref = getattr(action, "config_default", None)
+        return (action.help or "") + (f" (default {_config_default(*ref)})" if ref else "")
+
+
+def _config_default(method: str, field: str):
+    try:
+        from smatrix.registry import get
+        return get(method).defaults_resolved()[field]
+    except Exception:  # noqa: BLE001 — help text only: a method whose extra is missing
+        return f"that of {method}"
+
+
+def _config_arg(p: argparse.ArgumentParser, flag: str, method: str, field: str, **kw) -> argparse.Action:
+    """An option that sets the config field `field` of `method`; not given: the config's default."""
+    action = p.add_argument(flag, default=None, **kw)
+    action.config_default = (method, field)
+    return action
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kw):
+        kw.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kw)
+
     def error(self, message):  # argparse's own errors: one line, exit 2
         if "required: command" in message:
             choices = next(a.choices for a in self._actions if isinstance(a, argparse._SubParsersAction))
@@ -96,19 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
                          "5.3e-4 below the tip; the spline grid reaches it, docs/convergence.md)")
     pr.add_argument("--objective", default="max-c0", help="max-c0 | min-c2 | max-c2")
     pr.add_argument("--c0", type=_number, default=None, help="fixed c0 for the c2 objectives (e.g. 28pi)")
-    pr.add_argument("--nmax", type=int, default=None, help="wavelet centres Σ(Nmax) (wavelet; default 12)")
+    _config_arg(pr, "--nmax", "primal-wavelet", "nmax", type=int, help="wavelet centres Σ(Nmax) (wavelet; full: 8)")
     pr.add_argument("--grid", type=int, default=None,
-                    help="unitarity grid points (wavelet; default 300) or spectral nodes (grid; default 250)")
-    pr.add_argument("--no-uv-condition", action="store_true",
+                    help="unitarity grid points (wavelet, full; default 300) or spectral nodes (grid; default 250)")
+    pr.add_argument("--no-uv-condition", dest="uv_condition", action="store_false", default=None,
                     help="wavelet: do not impose T(∞) = 0 (shows the UV–IR subtlety of P1 §4.3)")
-    pr.add_argument("--no-threshold-term", action="store_true",
+    pr.add_argument("--no-threshold-term", dest="threshold_term", action="store_false", default=None,
                     help="wavelet: drop the 1/sqrt(4−s) threshold term (only regular thresholds)")
-    pr.add_argument("--elements", default="spline", choices=["linear", "spline"],
+    pr.add_argument("--elements", default=None, choices=["linear", "spline"],
                     help="grid: natural cubic-spline (default) or piecewise-linear h = 1 − Re S0")
-    pr.add_argument("--refine", type=int, default=2,
-                    help="grid: split the segments between s = 5.6 and 10⁴ into this many (default 2; "
-                         "--refine 16: ~2200 nodes, minutes)")
-    pr.add_argument("--jmax", type=int, default=16, help="full: unitarity imposed for even J ≤ JMAX (default 16)")
+    _config_arg(pr, "--refine", "primal-grid", "refine", type=int,
+                help="grid: split the segments between s = 5.6 and 10⁴ into this many (--refine 16: ~2200 nodes, "
+                     "minutes)")
+    _config_arg(pr, "--jmax", "primal-full", "jmax", type=int, help="full: unitarity imposed for even J ≤ JMAX")
     pr.add_argument("--inelasticity", default=None, metavar="FILE",
                     help="η_J(s) profile (JSON/NPZ, docs/inelasticity.md): impose |S_J|² ≤ 1 − η_J")
     pr.add_argument("--jmin", type=int, default=None,
@@ -119,27 +147,27 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--svd-cutoff", type=float, default=None,
                     help="full: keep directions above this relative singular value (default: the ladder "
                          "1e-8, 1e-7 until the amplitude is certified)")
-    pr.add_argument("--solver", default="clarabel", choices=["clarabel", "scs", "sdpb"],
-                    help="sdpb: matrix entries rebuilt in 60 digits, run by the installed sdpb (wavelet)")
+    _config_arg(pr, "--solver", "primal-wavelet", "solver", choices=["clarabel", "scs", "sdpb"],
+                help="sdpb: matrix entries rebuilt in 60 digits, run by the installed sdpb (wavelet)")
     pr.add_argument("--procs", type=int, default=1, help="sdpb ≥ 2.7: run pmp2sdp and sdpb under mpirun -n PROCS")
     pr.add_argument("--sdpb-checkpoint", default=None, metavar="PATH",
                     help="sdpb: keep the final checkpoint at PATH; start from it if it exists (a neighbouring point)")
-    pr.add_argument("--rounds", type=int, default=8,
-                    help="adaptive refinement: up to this many re-solves with the points where the certificate "
-                         "found unitarity violated imposed too (default 8, 0 = a single solve)")
+    _config_arg(pr, "--rounds", "primal-wavelet", "rounds", type=int,
+                help="adaptive refinement: up to this many re-solves with the points where the certificate "
+                     "found unitarity violated imposed too (0 = a single solve)")
     pr.add_argument("--json", action="store_true")
 
     du = _bound_parser(sub, "dual", "rigorous dual bound of the zero-ddisc model (Chebyshev dual SDP)",
                        "max-c0 | min-c0 | max-c2 | min-c2 | direction")
     du.add_argument("--direction", type=_pair, default=None, help="A,B: bound A·c0 + B·c2 (objective direction)")
-    du.add_argument("--cutoff", type=_number, default=1e5, help="Λ: support [4, Λ] of the multiplier w (default 1e5)")
-    du.add_argument("--sum-rule", action=argparse.BooleanOptionalAction, default=True,
-                    help="use the sum rule (24) (multiplier ν ≥ 0); --no-sum-rule sets ν = 0")
-    du.add_argument("--n-cheb", type=int, default=40, help="Chebyshev degree of w (default 40)")
-    du.add_argument("--nodes", type=int, default=800, help="positivity nodes on [4, ∞) (default 800)")
-    du.add_argument("--solver", default="clarabel", choices=["clarabel", "scs", "sdpb"],
-                    help="sdpb: the same SDP at 256 bits (the bound is re-certified from the multiplier either way; "
-                         "minutes at the default 800 nodes)")
+    _config_arg(du, "--cutoff", "dual-sdp", "cutoff", type=_number, help="Λ: support [4, Λ] of the multiplier w")
+    _config_arg(du, "--sum-rule", "dual-sdp", "sum_rule", action=argparse.BooleanOptionalAction,
+                help="use the sum rule (24) (multiplier ν ≥ 0); --no-sum-rule sets ν = 0")
+    _config_arg(du, "--n-cheb", "dual-sdp", "n_cheb", type=int, help="Chebyshev degree of w")
+    _config_arg(du, "--nodes", "dual-sdp", "nodes", type=int, help="positivity nodes on [4, ∞)")
+    _config_arg(du, "--solver", "dual-sdp", "solver", choices=["clarabel", "scs", "sdpb"],
+                help="sdpb: the same SDP at 256 bits (the bound is re-certified from the multiplier either way; "
+                     "minutes at the default 800 nodes)")
     du.add_argument("--procs", type=int, default=1, help="sdpb ≥ 2.7: run pmp2sdp and sdpb under mpirun -n PROCS")
     du.add_argument("--sdpb-checkpoint", default=None, metavar="PATH",
                     help="sdpb: keep the final checkpoint at PATH; start from it if it exists (a neighbouring point)")
@@ -147,12 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     nn = _bound_parser(sub, "nn-dual", "neural dual bound of the zero-ddisc model (P1 §4.1)",
                        "max-c0 | min-c2 | max-c2")
-    nn.add_argument("--epochs", type=int, default=3000, help="Adam epochs (default 3000)")
-    nn.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (cosine schedule)")
-    nn.add_argument("--lbfgs", type=int, default=300, help="L-BFGS steps after Adam (default 300, 0 = off)")
-    nn.add_argument("--cutoff", type=_number, default=1e5, help="Λ: support [4, Λ] of w (default 1e5)")
-    nn.add_argument("--sum-rule", action=argparse.BooleanOptionalAction, default=True)
-    nn.add_argument("--seed", type=int, default=0)
+    _config_arg(nn, "--epochs", "dual-nn", "epochs", type=int, help="Adam epochs")
+    _config_arg(nn, "--lr", "dual-nn", "lr", type=float, help="Adam learning rate (cosine schedule)")
+    _config_arg(nn, "--lbfgs", "dual-nn", "lbfgs_steps", type=int, help="L-BFGS steps after Adam (0 = off)")
+    _config_arg(nn, "--cutoff", "dual-nn", "cutoff", type=_number, help="Λ: support [4, Λ] of w")
+    _config_arg(nn, "--sum-rule", "dual-nn", "sum_rule", action=argparse.BooleanOptionalAction)
+    _config_arg(nn, "--seed", "dual-nn", "seed", type=int)
     nn.add_argument("--checkpoint", default=None, help="save the network here (every 500 epochs and at the end)")
     nn.add_argument("--init", default=None, help="hot start from this checkpoint")
     nn.add_argument("--json", action="store_true")
@@ -160,8 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     bl = sub.add_parser("baseline", help="classical iterations for elastic unitarity at fixed c0 (P1 §7)")
     bl.add_argument("--method", required=True, choices=["fixed-point", "newton"])
     bl.add_argument("--c0", type=_number, required=True)
-    bl.add_argument("--grid", type=int, default=250, help="spectral nodes (default 250)")
-    bl.add_argument("--max-iter", type=int, default=300)
+    _config_arg(bl, "--grid", "baseline-newton", "nodes", type=int, help="spectral nodes")
+    _config_arg(bl, "--max-iter", "baseline-newton", "max_iter", type=int)
     bl.add_argument("--continuation", action="store_true",
                     help="newton: reach c0 in steps of π, hot-starting each solve")
     bl.add_argument("--json", action="store_true")
@@ -176,12 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
                           "1e-4 of the dual lower bound, singular inside, and the other one if the first misses")
     np_.add_argument("--inelastic", action="store_true",
                      help="|S0| = 1 below s = 16 and above --inelastic-max, |S0| ≤ 1 in between (eqs. 70–71)")
-    np_.add_argument("--inelastic-max", type=_number, default=1e3, help="top of the inelastic window (default 1e3)")
+    _config_arg(np_, "--inelastic-max", "amplitude-nn", "s_inelastic_max", type=_number,
+                help="top of the inelastic window")
     np_.add_argument("--eta-out", default=None, help="write η0(s) here (.json or .npz) for injection into the SDP")
-    np_.add_argument("--epochs", type=int, default=2000, help="Adam epochs (default 2000)")
-    np_.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (cosine schedule)")
-    np_.add_argument("--gamma", type=float, default=1.0, help="weight γ of (c2 − target)² (eq. 61)")
-    np_.add_argument("--seed", type=int, default=0)
+    _config_arg(np_, "--epochs", "amplitude-nn", "epochs", type=int, help="Adam epochs")
+    _config_arg(np_, "--lr", "amplitude-nn", "lr", type=float, help="Adam learning rate (cosine schedule)")
+    _config_arg(np_, "--gamma", "amplitude-nn", "gamma", type=float, help="weight γ of (c2 − target)² (eq. 61)")
+    _config_arg(np_, "--seed", "amplitude-nn", "seed", type=int)
     np_.add_argument("--no-polish", action="store_true", help="report the trained network without the Newton polish")
     np_.add_argument("--compare-dual", action="store_true", help="also compute the dual c2 bounds at this c0")
     np_.add_argument("--checkpoint", default=None, help="save the network here (every 500 epochs and at the end)")
@@ -196,16 +225,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="wavelet: zero-ddisc ρ-wavelet primal (60-digit data); dual: zero-ddisc Chebyshev dual; "
                          "full: full-model primal (with --inelasticity: |S_J|² ≤ 1 − η_J)")
     ex.add_argument("--nmax", type=int, default=None, help="wavelet (default 12) / full (default 8) centres")
-    ex.add_argument("--grid", type=int, default=300, help="unitarity points (wavelet, full)")
-    ex.add_argument("--jmax", type=int, default=16, help="full: even spins J ≤ JMAX")
+    _config_arg(ex, "--grid", "primal-wavelet", "grid", type=int, help="unitarity points (wavelet, full)")
+    _config_arg(ex, "--jmax", "primal-full", "jmax", type=int, help="full: even spins J ≤ JMAX")
     ex.add_argument("--inelasticity", default=None, metavar="FILE", help="full: η_J(s) profile (docs/inelasticity.md)")
     ex.add_argument("--jmin", type=int, default=None, help="full: η_J imposed for J ≤ JMIN (default: every spin in the file)")
     ex.add_argument("--eta-extend", default="error", choices=["error", "zero", "hold"])
     ex.add_argument("--svd-cutoff", type=float, default=None, help="full: relative singular values kept (default 1e-8)")
-    ex.add_argument("--n-cheb", type=int, default=40, help="dual: Chebyshev degree of w")
-    ex.add_argument("--nodes", type=int, default=800, help="dual: positivity nodes")
-    ex.add_argument("--cutoff", type=_number, default=1e5, help="dual: Λ")
-    ex.add_argument("--sum-rule", action=argparse.BooleanOptionalAction, default=True, help="dual: the sum rule (24)")
+    _config_arg(ex, "--n-cheb", "dual-sdp", "n_cheb", type=int, help="dual: Chebyshev degree of w")
+    _config_arg(ex, "--nodes", "dual-sdp", "nodes", type=int, help="dual: positivity nodes")
+    _config_arg(ex, "--cutoff", "dual-sdp", "cutoff", type=_number, help="dual: Λ")
+    _config_arg(ex, "--sum-rule", "dual-sdp", "sum_rule", action=argparse.BooleanOptionalAction,
+                help="dual: the sum rule (24)")
     ex.add_argument("--direction", type=_pair, default=None, help="dual: A,B for the objective direction")
     ex.add_argument("--digits", type=int, default=None, help="digits of the matrix entries (wavelet default 60, "
                                                                "dual/full 40; ≥ 30)")
@@ -252,61 +282,50 @@ def _require_sdpb(a) -> None:
                        "`smatrix sdpb export` and run it elsewhere", EXIT_FAILED)
 
 
-def _run_primal(a) -> dict:
-    from smatrix.sdp.objectives import OBJECTIVES
-    if a.objective not in OBJECTIVES:
-        raise CliError(f"unknown objective {a.objective!r}; choose from {', '.join(OBJECTIVES)}")
-    if a.objective == "max-c0" and a.c0 is not None:
-        raise CliError("--c0 is fixed only for min-c2/max-c2; max-c0 leaves c0 free")
-    if a.objective != "max-c0" and a.c0 is None:
-        raise CliError(f"objective {a.objective} needs --c0 (e.g. --c0 28pi)")
-    if a.rounds < 0:
+def _given(a, **fields: str) -> dict:
+    """The config fields whose flags were given (field=dest); the others keep the method's default."""
+    return {field: getattr(a, dest) for field, dest in fields.items() if getattr(a, dest, None) is not None}
+
+
+def _problem(a, **kw):
+    """The Problem of the objective and c0 flags (smatrix.problem parses the grammar)."""
+    from smatrix.problem import Problem
+    return Problem.make(a.objective, a.c0, **kw)
+
+
+def _run_primal(a):
+    from smatrix.api import run
+    problem = _problem(a, model=a.model, inelasticity=a.inelasticity, eta_extend=a.eta_extend)
+    if a.rounds is not None and a.rounds < 0:
         raise CliError(f"--rounds must be ≥ 0, got {a.rounds}")
+    shared = _given(a, rounds="rounds", solver="solver", threshold_term="threshold_term", uv_condition="uv_condition")
     if a.model == "full":
-        return _run_primal_full(a)
-    if a.svd_cutoff is not None or a.jmin is not None or a.jmax != 16:
+        if a.method not in (None, "wavelet"):
+            raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")
+        return run("primal-full", problem, **shared, **_given(a, nmax="nmax", grid="grid", jmax="jmax", jmin="jmin",
+                                                              svd_cutoff="svd_cutoff"))
+    if a.svd_cutoff is not None or a.jmin is not None or a.jmax is not None:
         raise CliError("--svd-cutoff, --jmin and --jmax apply to --model full")
-    eta0 = {"inelasticity": a.inelasticity, "eta_extend": a.eta_extend,  # |S0|² ≤ 1 − η0 (smatrix.sdp.inelastic)
-            "rounds": a.rounds}
-    wavelet_only = (a.nmax, a.grid, a.no_uv_condition, a.no_threshold_term, a.solver) != (None, None, False, False,
-                                                                                         "clarabel")
-    routed = a.method is None and a.objective == "max-c0" and not wavelet_only
+    wavelet_only = (a.nmax, a.grid, a.threshold_term, a.uv_condition) != (None, None, None, None) or \
+        a.solver not in (None, "clarabel")
+    routed = a.method is None and problem.objective.name == "max-c0" and not wavelet_only
     method = "grid" if routed else (a.method or "wavelet")
     if method == "wavelet":
-        from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
-
-        from smatrix.budget import check_size, wavelet_estimate
-        nmax = 12 if a.nmax is None else a.nmax
-        grid = 300 if a.grid is None else a.grid
-        if nmax < 1:
-            raise CliError(f"--nmax must be ≥ 1, got {nmax}")
-        if grid < 8:
-            raise CliError(f"--grid too small: {grid} unitarity points (need ≥ 8)")
-        check_size(wavelet_estimate(nmax, grid))
-        cfg = WaveletConfig(nmax=nmax, grid=grid, uv_condition=not a.no_uv_condition,
-                            threshold_term=not a.no_threshold_term,
-                            solver="clarabel" if a.solver == "sdpb" else a.solver, **eta0)
-        if a.solver == "sdpb":
-            from smatrix.sdp.zero_ddisc_wavelet import solve_wavelet_sdpb
-            return solve_wavelet_sdpb(a.objective, a.c0, cfg, procs=a.procs, checkpoint=a.sdpb_checkpoint)
-        res = solve_wavelet(a.objective, a.c0, cfg)
-        if a.objective == "max-c0" and res.value is not None:
+        res = run("primal-wavelet", problem, **shared, **_given(a, nmax="nmax", grid="grid", procs="procs",
+                                                                sdpb_checkpoint="sdpb_checkpoint"))
+        if problem.objective.name == "max-c0" and res.value is not None and res.solver != "sdpb":
             res.message = ("the float64 wavelet max c0 stalls ~5.3e-4 below the dual bound (rank truncation, "
                            "docs/convergence.md); the default route --method grid reaches 6e-5") + \
                 (f"; {res.message}" if res.message else "")
         return res
-    from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
-    if a.solver == "sdpb":
-        raise CliError("--solver sdpb is available for --method wavelet only (so far)")
     if a.nmax is not None:
         raise CliError("--nmax applies to --method wavelet only")
-    nodes = GridConfig().nodes if a.grid is None else a.grid
-    if nodes < 8:
-        raise CliError(f"--grid too small: {nodes} spectral nodes (need ≥ 8)")
-    if a.refine < 1:
+    if a.grid is not None and a.grid < 8:
+        raise CliError(f"--grid too small: {a.grid} spectral nodes (need ≥ 8)")
+    if a.refine is not None and a.refine < 1:
         raise CliError(f"--refine must be ≥ 1, got {a.refine}")
-    res = solve_grid(a.objective, a.c0, GridConfig(nodes=nodes, spline=a.elements == "spline",
-                                                   refine=a.refine, solver=a.solver, **eta0))
+    elements = {} if a.elements is None else {"spline": a.elements == "spline"}
+    res = run("primal-grid", problem, **shared, **_given(a, nodes="grid", refine="refine"), **elements)
     if routed:
         res.config["route"] = "grid"
         res.message = ("max c0 by the spline grid (the default route: the float64 wavelet stalls 5.3e-4 below "
@@ -314,47 +333,18 @@ def _run_primal(a) -> dict:
     return res
 
 
-def _run_primal_full(a):
-    from smatrix.sdp.full_wavelet import solve_full
-    if a.method not in (None, "wavelet"):
-        raise CliError("--model full has the ρ-wavelet ansatz only (--method wavelet)")
-    return solve_full(a.objective, a.c0, _full_config(a, a.solver))
-
-
-def _full_config(a, solver: str):
-    from smatrix.sdp.full_wavelet import FullConfig
-    nmax, grid = 8 if a.nmax is None else a.nmax, 300 if a.grid is None else a.grid
-    if nmax < 1 or grid < 8 or a.jmax < 0:
-        raise CliError(f"need --nmax ≥ 1, --grid ≥ 8 and --jmax ≥ 0 (got {nmax}, {grid}, {a.jmax})")
-    from smatrix.budget import check_size, full_estimate
-    check_size(full_estimate(nmax, grid, a.jmax))
-    jmin = a.jmin
-    if a.inelasticity is not None and jmin is None:
-        from smatrix.inelasticity import load_profile
-        jmin = max(J for J in load_profile(a.inelasticity).spins if J <= a.jmax)
-    return FullConfig(nmax=nmax, jmax=a.jmax, grid=grid,
-                      threshold_term=not getattr(a, "no_threshold_term", False),
-                      uv_condition=not getattr(a, "no_uv_condition", False),
-                      solver=solver, jmin=-1 if jmin is None else jmin, inelasticity=a.inelasticity,
-                      eta_extend=a.eta_extend, rounds=getattr(a, "rounds", 0), **({} if a.svd_cutoff is None else {"svd_cutoff": a.svd_cutoff}))
-
-
-def _run_nn_dual(a) -> dict:
-    from smatrix.neural.zero_ddisc_dual import NNDualConfig, train_dual
-    cfg = NNDualConfig(cutoff=a.cutoff, epochs=a.epochs, lr=a.lr, lbfgs_steps=a.lbfgs, sum_rule=a.sum_rule,
-                       seed=a.seed)
-    return train_dual(a.objective, a.c0, cfg, init=a.init, checkpoint=a.checkpoint, progress=not a.json)
+def _run_nn_dual(a):
+    from smatrix.api import run
+    return run("dual-nn", _problem(a), init=a.init, checkpoint=a.checkpoint, progress=not a.json,
+               **_given(a, cutoff="cutoff", epochs="epochs", lr="lr", lbfgs_steps="lbfgs", sum_rule="sum_rule",
+                        seed="seed"))
 
 
 def _run_baseline(a):
-    from smatrix.elastic import baseline_result
-    if not math.isfinite(a.c0) or a.c0 < 0:
-        raise CliError(f"--c0 must be a finite number ≥ 0, got {a.c0}")
-    if a.grid < 8 or a.max_iter < 1:
-        raise CliError("need --grid ≥ 8 and --max-iter ≥ 1")
-    if a.continuation and a.method != "newton":
-        raise CliError("--continuation applies to --method newton")
-    res = baseline_result(a.method, a.c0, a.grid, a.max_iter, a.continuation)
+    from smatrix.api import run
+    from smatrix.problem import Problem
+    res = run(f"baseline-{a.method}", Problem.make(None, a.c0), continuation=a.continuation,
+              **_given(a, nodes="grid", max_iter="max_iter"))
     return _against_dual_bounds(res) if res.value is not None and a.c0 > 0 else res
 
 
@@ -362,8 +352,8 @@ def _against_dual_bounds(res):
     """A converged amplitude whose c2 lies outside the rigorous dual bounds at its c0 says so."""
     from dataclasses import replace
 
-    from smatrix.sdp.zero_ddisc_dual import solve_dual
-    lo, hi = (solve_dual(obj, res.c0) for obj in ("min-c2", "max-c2"))
+    from smatrix.api import bound
+    lo, hi = (bound(obj, c0=res.c0, method="dual-sdp") for obj in ("min-c2", "max-c2"))
     cert = {**(res.certificate or {}), "dual_bounds": [lo.value, hi.value]}
     side = ("below the rigorous dual lower bound", lo) if lo.certified and res.value < lo.value else \
         ("above the rigorous dual upper bound", hi) if hi.certified and res.value > hi.value else None
@@ -375,24 +365,26 @@ def _against_dual_bounds(res):
 
 
 def _run_nn_primal(a):
-    from smatrix.neural.zero_ddisc_primal import NNPrimalConfig, train_primal
+    from smatrix.api import bound, run
+    from smatrix.problem import Problem
+    from smatrix.status import FAILED, OFF_TARGET, OUTSIDE
     if a.eta_out is not None and not a.inelastic:
         raise CliError("--eta-out needs --inelastic (an elastic amplitude has η0 = 0)")
-    if not a.inelastic_max > 16:
+    if a.inelastic_max is not None and not a.inelastic_max > 16:
         raise CliError(f"--inelastic-max must lie above s = 16, got {a.inelastic_max}")
+    problem = Problem.make(None, a.c0, target=a.c2)
     dual = None
     if a.compare_dual or a.ansatz == "auto":
-        from smatrix.sdp.zero_ddisc_dual import solve_dual
-        dual = tuple(solve_dual(obj, a.c0).value for obj in ("min-c2", "max-c2"))
+        dual = tuple(bound(obj, c0=a.c0, method="dual-sdp").value for obj in ("min-c2", "max-c2"))
     order = [a.ansatz] if a.ansatz != "auto" else _ansatz_order(a.c2, dual[0])
+    settings = _given(a, s_inelastic_max="inelastic_max", epochs="epochs", lr="lr", gamma="gamma", seed="seed")
     for k, ansatz in enumerate(order):
-        cfg = NNPrimalConfig(ansatz=ansatz, inelastic=a.inelastic, s_inelastic_max=a.inelastic_max, epochs=a.epochs,
-                             lr=a.lr, gamma=a.gamma, seed=a.seed, polish=not a.no_polish)
-        res = train_primal(a.c0, a.c2, cfg, init=a.init, checkpoint=a.checkpoint, eta_out=a.eta_out,
-                           progress=not a.json, dual_bounds=dual if a.compare_dual else None)
+        res = run("amplitude-nn", problem, ansatz=ansatz, inelastic=a.inelastic, polish=not a.no_polish,
+                  init=a.init, checkpoint=a.checkpoint, eta_out=a.eta_out, progress=not a.json,
+                  dual_bounds=dual if a.compare_dual else None, **settings)
         if a.ansatz == "auto":
             res.certificate = {**(res.certificate or {}), "ansatz_tried": order[:k + 1]}
-        if res.status not in ("off-target", "outside", "failed"):
+        if res.status not in (OFF_TARGET, OUTSIDE, FAILED):
             break
     return res
 
@@ -424,24 +416,30 @@ def _print_nn_primal(res) -> None:
 
 def _run_sdpb_export(a) -> int:
     from smatrix.sdp.sdpb_export import export
+    from smatrix.registry import get
     digits = a.digits if a.digits is not None else (60 if a.problem == "wavelet" else 40)
-    if (a.nmax is not None and a.nmax < 1) or a.grid < 8 or digits < 30:
-        raise CliError("need --nmax ≥ 1, --grid ≥ 8 and --digits ≥ 30")
+    if digits < 30:
+        raise CliError(f"need --digits ≥ 30, got {digits}")
     from smatrix.outputs import check_output_dir
     check_output_dir(a.out, "--out")
     if a.problem == "dual":
-        from smatrix.sdp.zero_ddisc_dual import DualConfig
-        config = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver="sdpb")
+        config = get("dual-sdp").make_config({**_given(a, cutoff="cutoff", n_cheb="n_cheb", nodes="nodes",
+                                                       sum_rule="sum_rule"), "solver": "sdpb"})
     else:
         from smatrix.sdp.objectives import check_objective
-        check_objective(a.objective, a.c0)
+        problem = check_objective(a.objective, a.c0)
         if a.problem == "wavelet":
-            from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig
             from smatrix.budget import check_size, wavelet_estimate
-            config = WaveletConfig(nmax=12 if a.nmax is None else a.nmax, grid=a.grid)
-            check_size(wavelet_estimate(config.nmax, a.grid))
+            config = get("primal-wavelet").make_config(_given(a, nmax="nmax", grid="grid"))
+            config.validate()
+            check_size(wavelet_estimate(config.nmax, config.grid))
         else:
-            config = _full_config(a, solver="sdpb")
+            from dataclasses import replace
+
+            from smatrix.sdp.methods import full_config
+            settings = _given(a, nmax="nmax", grid="grid", jmax="jmax", jmin="jmin", svd_cutoff="svd_cutoff")
+            config = full_config(replace(problem, inelasticity=a.inelasticity, eta_extend=a.eta_extend),
+                                 get("primal-full").make_config({**settings, "solver": "sdpb", "rounds": 0}))
     formats = ("xml", "json") if a.format == "both" else (a.format,)
     info = export(a.problem, a.objective, a.c0, config, a.out, digits, formats, a.direction)
     if a.json:
@@ -462,14 +460,10 @@ def _run_sdpb_import(a):
     return import_run(a.run_dir, a.chart)
 
 
-def _run_dual(a) -> dict:
-    from smatrix.sdp.zero_ddisc_dual import DualConfig, solve_dual
-
-    from smatrix.budget import check_size, dual_estimate
-    cfg = DualConfig(cutoff=a.cutoff, n_cheb=a.n_cheb, nodes=a.nodes, sum_rule=a.sum_rule, solver=a.solver)
-    if a.nodes >= 16:
-        check_size(dual_estimate(a.nodes))
-    return solve_dual(a.objective, a.c0, cfg, a.direction, procs=a.procs, checkpoint=a.sdpb_checkpoint)
+def _run_dual(a):
+    from smatrix.api import run
+    return run("dual-sdp", _problem(a, direction=a.direction), procs=a.procs, sdpb_checkpoint=a.sdpb_checkpoint,
+               **_given(a, cutoff="cutoff", n_cheb="n_cheb", nodes="nodes", sum_rule="sum_rule", solver="solver"))
 
 
 _BOUND_TEXT = {"max-c0": "c0 ≤ {v}", "min-c0": "c0 ≥ {v}", "max-c2": "c2 ≤ {v}", "min-c2": "c2 ≥ {v}"}
@@ -627,8 +621,13 @@ def _one_line(text: str, limit: int = 600) -> str:
 def main(argv: list[str] | None = None) -> int:
     """The error boundary: every expected failure is one line on stderr and its exit code."""
     from smatrix.errors import BadInput
+
+    from .flags import flag_names
+    command = None
     try:
-        return _dispatch(build_parser().parse_args(argv))
+        args = build_parser().parse_args(argv)
+        command = args.command
+        return _dispatch(args)
     except SystemExit as exc:            # --help, --version
         return exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:
@@ -637,8 +636,8 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return exc.code
-    except (BadInput, ValueError) as exc:  # bad physical input detected deeper down
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+    except (BadInput, ValueError) as exc:  # bad physical input detected deeper down (fields named as flags)
+        print(f"error: {_one_line(flag_names(str(exc), command))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except MemoryError:
         print("error: out of memory: lower the problem size (--nmax, --grid, --nodes)", file=sys.stderr)

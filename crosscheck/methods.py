@@ -1,5 +1,5 @@
-"""The methods an almond scan compares: one registry entry each, a picklable callable
-(objective, c0, settings) → Result plus its almond settings and *stated* tolerances.
+"""The methods an almond scan compares: entries of the core registry (smatrix.registry) with what
+only the crosscheck needs — almond settings, quick overrides, *stated* tolerances, hot start.
 
 Tolerances: the |gap| to the reference dual bound (dual-sdp) that each method is expected to
 reach at its almond settings, |Δ| ≤ tolerance·|reference| + atol (the tip tolerance at max c0);
@@ -20,78 +20,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from smatrix import registry
 from smatrix.errors import BadInput
+from smatrix.problem import Problem
 from smatrix.result import Result
 
 Runner = Callable[[str, "float | None", dict], Result]
 
 
-def run_primal_wavelet(objective: str, c0: float | None, settings: dict) -> Result:
-    from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
-    return solve_wavelet(objective, c0, WaveletConfig(**settings))
+class CoreRunner:
+    """The almond's picklable `(objective, c0, settings) → Result` of a core registry method: the
+    settings are complete (the almond's, on top of the config dataclass, not of the method defaults);
+    run options (e.g. the dual-nn `init` / `checkpoint` of the slice chain) pass through."""
 
+    def __init__(self, name: str):
+        self.name = name
 
-def run_primal_grid(objective: str, c0: float | None, settings: dict) -> Result:
-    from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
-    return solve_grid(objective, c0, GridConfig(**settings))
+    def __call__(self, objective: str, c0: float | None, settings: dict) -> Result:
+        spec = registry.get(self.name)
+        fields, options = spec.split(settings)
+        return spec.run(Problem.make(objective, c0), spec.make_config(fields, with_defaults=False), **options)
 
-
-def run_dual_sdp(objective: str, c0: float | None, settings: dict) -> Result:
-    from smatrix.sdp.zero_ddisc_dual import DualConfig, solve_dual
-    return solve_dual(objective, c0, DualConfig(**settings))
-
-
-def run_dual_nn(objective: str, c0: float | None, settings: dict) -> Result:
-    """`init` / `checkpoint` (paths) hot-start from and save the network (the almond's slice chain)."""
-    from smatrix.neural.zero_ddisc_dual import NNDualConfig, train_dual
-    settings = dict(settings)
-    init, checkpoint = settings.pop("init", None), settings.pop("checkpoint", None)
-    return train_dual(objective, c0, NNDualConfig(**settings), init=init, checkpoint=checkpoint, progress=False)
-
-
-def run_primal_nn(objective: str, c0: float | None, settings: dict) -> Result:
-    from smatrix.neural.zero_ddisc_boundary import BoundaryConfig, boundary_c2
-    return boundary_c2(objective, c0, BoundaryConfig(**settings))
-
-
-def _config_check(module: str, cls: str) -> Callable[[dict], None]:
-    """Settings → the method's config dataclass: unknown keys and values of the wrong type (a
-    number where the default is a number, a flag where it is a flag) are bad input at once."""
-    def check(settings: dict) -> None:
-        import dataclasses
-        import importlib
-        config = getattr(importlib.import_module(module), cls)
-        fields = {f.name: f for f in dataclasses.fields(config)}
-        for key, value in settings.items():
-            if key not in fields:
-                raise BadInput(f"unknown setting {key!r} for {cls} (known: {', '.join(fields)})")
-            default = fields[key].default
-            if default is dataclasses.MISSING or default is None:
-                continue
-            if isinstance(default, bool):
-                ok = isinstance(value, bool)
-            elif isinstance(default, int):
-                ok = isinstance(value, int) and not isinstance(value, bool)
-            elif isinstance(default, float):
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            else:
-                ok = isinstance(value, type(default))
-            if not ok:
-                raise BadInput(f"setting {key}={value!r}: expected {type(default).__name__} like the default "
-                               f"{default!r}")
-        try:
-            config(**settings)
-        except (TypeError, ValueError) as exc:
-            raise BadInput(f"bad settings {settings}: {exc}") from None
-    return check
+    def __repr__(self) -> str:
+        return f"CoreRunner({self.name!r})"
 
 
 @dataclass(frozen=True)
 class Method:
+    """A method in the almond: the runner plus what only the crosscheck needs."""
+
     name: str
     kind: str                        # "primal" (achieved values) | "dual" (rigorous bounds)
     run: Runner
-    settings: dict[str, Any]         # almond defaults
+    settings: dict[str, Any]         # almond settings on top of `pinned`
     quick: dict[str, Any]            # `smatrix crosscheck --quick` (cheap) overrides
     tolerance: float                 # stated relative |gap| to the reference dual on the c2 slices
     tip_tolerance: float             # the same at max c0
@@ -100,28 +61,43 @@ class Method:
     missing: Callable[[], str | None] = field(default=lambda: None)
     hot: dict[str, Any] | None = None  # slices after the first hot-start from the previous one with these overrides
     objectives: tuple[str, ...] = ("max-c0", "min-c2", "max-c2")   # what the method computes
+    pinned: tuple[str, ...] = ()     # settings written out with the core default value (the point keys name them)
 
     def settings_for(self, quick: bool, overrides: dict | None = None) -> dict[str, Any]:
-        merged = {**self.settings, **(self.quick if quick else {}), **(overrides or {})}
+        base = registry.get(self.name).defaults_resolved() if self.pinned else {}
+        merged = {**{k: base[k] for k in self.pinned}, **self.settings, **(self.quick if quick else {}),
+                  **(overrides or {})}
         self.check_settings(merged)
         return merged
 
 
+class _CheckSettings:
+    """Settings → the core method's config dataclass (unknown keys, wrong types: bad input)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, settings: dict) -> None:
+        spec = registry.get(self.name)
+        spec.make_config(spec.split(settings)[0], with_defaults=False)
+
+
+def _entry(name: str, tolerance: float, tip_tolerance: float, quick: dict | None = None,
+           pinned: tuple[str, ...] = (), **kw) -> Method:
+    """A core registry method (its kind and objectives as the core states them) with its almond
+    tolerances, quick overrides and hot start."""
+    core = registry.get(name)
+    return Method(name, core.kind, CoreRunner(name), {}, quick or {}, tolerance=tolerance,
+                  tip_tolerance=tip_tolerance, check_settings=_CheckSettings(name), missing=core.missing,
+                  objectives=core.objectives, pinned=pinned, **kw)
+
+
 METHODS: dict[str, Method] = {m.name: m for m in (
-    Method("primal-wavelet", "primal", run_primal_wavelet, {"nmax": 12, "grid": 300}, {},
-           tolerance=1e-2, tip_tolerance=1e-3,
-           check_settings=_config_check("smatrix.sdp.zero_ddisc_wavelet", "WaveletConfig")),
-    Method("primal-grid", "primal", run_primal_grid, {"nodes": 250, "spline": True, "refine": 2}, {},
-           tolerance=1e-4, tip_tolerance=2e-4,
-           check_settings=_config_check("smatrix.sdp.zero_ddisc_grid", "GridConfig")),
-    Method("dual-sdp", "dual", run_dual_sdp, {}, {}, tolerance=0.0, tip_tolerance=0.0,
-           check_settings=_config_check("smatrix.sdp.zero_ddisc_dual", "DualConfig")),
-    Method("dual-nn", "dual", run_dual_nn, {}, {"epochs": 1500},
-           tolerance=1e-2, tip_tolerance=5e-3, atol=5e-4,
-           check_settings=_config_check("smatrix.neural.zero_ddisc_dual", "NNDualConfig"), hot={"epochs": 400}),
-    Method("primal-nn", "primal", run_primal_nn, {}, {}, tolerance=1e-4, tip_tolerance=0.0,
-           check_settings=_config_check("smatrix.neural.zero_ddisc_boundary", "BoundaryConfig"),
-           objectives=("min-c2", "max-c2")),
+    _entry("primal-wavelet", 1e-2, 1e-3, pinned=("nmax", "grid")),
+    _entry("primal-grid", 1e-4, 2e-4, pinned=("nodes", "spline", "refine")),
+    _entry("dual-sdp", 0.0, 0.0),
+    _entry("dual-nn", 1e-2, 5e-3, {"epochs": 1500}, atol=5e-4, hot={"epochs": 400}),
+    _entry("primal-nn", 1e-4, 0.0),
 )}
 
 DEFAULT_METHODS = ("primal-wavelet", "primal-grid", "dual-sdp", "dual-nn")   # + primal-nn via --methods (slow near the tip)
@@ -133,12 +109,12 @@ def parse_methods(text: str, registry: dict[str, Method] | None = None) -> list[
     registry = METHODS if registry is None else registry
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
-        raise BadInput("--methods is empty; choose from " + ", ".join(registry))
+        raise BadInput("`methods` is empty; choose from " + ", ".join(registry))
     unknown = [n for n in names if n not in registry]
     if unknown:
         raise BadInput(f"unknown method {unknown[0]!r}; choose from {', '.join(registry)}")
     if len(set(names)) != len(names):
-        raise BadInput(f"a method is listed twice in --methods {text!r}")
+        raise BadInput(f"a method is listed twice in `methods` {text!r}")
     for n in names:
         reason = registry[n].missing()
         if reason:
@@ -155,9 +131,9 @@ def parse_overrides(items: list[str] | None, methods: list[Method]) -> dict[str,
         head, sep, raw = item.partition("=")
         method, dot, key = head.partition(".")
         if not sep or not dot or not key:
-            raise BadInput(f"--set expects METHOD.KEY=VALUE, got {item!r}")
+            raise BadInput(f"`set` expects METHOD.KEY=VALUE, got {item!r}")
         if method not in names:
-            raise BadInput(f"--set {item!r}: method {method!r} is not among --methods ({', '.join(sorted(names))})")
+            raise BadInput(f"`set` {item!r}: method {method!r} is not among `methods` ({', '.join(sorted(names))})")
         try:
             value = json.loads(raw)
         except ValueError:

@@ -32,6 +32,7 @@ import numpy as np
 from smatrix.cache import cache_dir
 from smatrix.errors import BadInput
 from smatrix.result import Result, config_hash
+from smatrix.status import CONVERGED, FAILED, OFF_TARGET
 from smatrix.unitarity import GridSpec
 
 from .checkpoint import CHECKPOINT_SCHEMA
@@ -86,14 +87,14 @@ def boundary_c2(objective: str, c0: float, config: BoundaryConfig = BoundaryConf
         res, info = _lower(c0, trained, nn, training, config)
     else:
         res, info = _upper(c0, trained, nn, training, config)
-    if res.status == "polished":           # the reported amplitude: re-measured on the dense grid
+    if res.status == CONVERGED:           # the reported amplitude: re-measured on the dense grid
         res = polish_from(c0, res.c2, res.extra["h"], nn, training)
-    if seeds and res.status == "polished":
+    if seeds and res.status == CONVERGED:
         seeds.record(c0, res.c2)
     info.update({"ansatz": ansatz, "start_target": start, "hot_start_from_c0": near["c0"] if near else None,
                  "epochs": nn.epochs, "config": asdict(config)})
     cert = {**(res.certificate or {}), "boundary": info}
-    ok = res.status == "polished"
+    ok = res.status == CONVERGED
     message = res.message if not ok else ""
     return replace(res, objective=objective, value=res.c2 if ok else None, certificate=cert,
                    certified=bool(res.certified and ok), seconds=time.perf_counter() - t0, message=message,
@@ -115,7 +116,7 @@ def _lower(c0: float, trained: Result, nn: NNPrimalConfig, training: dict,
     above the boundary are met, and the family ends where the sawtooth vanishes — there the
     polish stops meeting a lower target and returns the end member. So: ask for c2 below the one
     reached, by steps that double while they are met, until the polish reports 'off-target'."""
-    solved = lambda r: r.status in ("polished", "off-target") and math.isfinite(r.c2)
+    solved = lambda r: r.status in (CONVERGED, OFF_TARGET) and math.isfinite(r.c2)
     res, polishes, step = trained, 0, LOWER_STEP
     if not solved(res):
         return res, {"criterion": "regular threshold: no elastic solution from this start", "polishes": 0}
@@ -125,17 +126,17 @@ def _lower(c0: float, trained: Result, nn: NNPrimalConfig, training: dict,
         if not solved(q):
             break
         res = q
-        if q.status == "off-target":
+        if q.status == OFF_TARGET:
             # the end is a fold (the sawtooth grows like sqrt(c2 − c2_end)): a target just below the
             # c2 reached lets the least-squares polish settle on the fold itself, within C2_MATCH
             end = polish_from(c0, res.c2 * (1.0 - FOLD_OFFSET), res.extra["h"], nn, training, False)
             polishes += 1
-            res = end if end.status == "polished" else res
-            return replace(res, status="polished", message=""), {
+            res = end if end.status == CONVERGED else res
+            return replace(res, status=CONVERGED, message=""), {
                 "criterion": "regular threshold: the end of the elastic solutions (lower boundary)",
                 "sawtooth_between_nodes": _sawtooth(res), "polishes": polishes}
         step *= 2.0
-    return replace(res, status="failed", message=f"no end of the regular solutions within {polishes} polishes"), {
+    return replace(res, status=FAILED, message=f"no end of the regular solutions within {polishes} polishes"), {
         "criterion": "regular threshold: unbracketed", "polishes": polishes}
 
 
@@ -150,7 +151,7 @@ def _sawtooth(res: Result) -> float:
 
 
 def _inside(r: Result) -> bool:
-    return r.status == "polished"
+    return r.status == CONVERGED
 
 
 def _re_end(r: Result) -> float:
@@ -163,7 +164,7 @@ def _upper(c0: float, trained: Result, nn: NNPrimalConfig, training: dict,
     """Continue the singular family in c2 until the Regge criterion fails, then shrink the bracket."""
     polishes = 0
     a = trained
-    if not _inside(a) and a.status == "off-target" and a.certificate["regge"]["inside"]:
+    if not _inside(a) and a.status == OFF_TARGET and a.certificate["regge"]["inside"]:
         a = polish_from(c0, a.c2, a.extra["h"], nn, training, False)  # a family member: accept the c2 it reached
         polishes += 1
     target = a.certificate["c2_target"]
@@ -182,7 +183,7 @@ def _upper(c0: float, trained: Result, nn: NNPrimalConfig, training: dict,
         else:
             b = q
     if b is None:
-        return replace(a, status="failed", message=f"no upper boundary within {polishes} polishes "
+        return replace(a, status=FAILED, message=f"no upper boundary within {polishes} polishes "
                        f"(c2 = {a.c2:.8g} still inside)"), {"criterion": "unbracketed", "polishes": polishes}
     while b.certificate["c2_target"] - a.c2 > config.rel_tol * a.c2 and polishes < config.max_polishes:
         lo, hi = a.c2, b.certificate["c2_target"]
@@ -200,7 +201,7 @@ def _upper(c0: float, trained: Result, nn: NNPrimalConfig, training: dict,
             "bracket": [a.c2, b.certificate["c2_target"]], "bracket_width_rel": width / a.c2,
             "outside_reason": b.message, "polishes": polishes}
     if width > config.rel_tol * a.c2:
-        return replace(a, status="failed", message=f"the boundary bracket is still {width / a.c2:.1e} wide "
+        return replace(a, status=FAILED, message=f"the boundary bracket is still {width / a.c2:.1e} wide "
                        f"after {polishes} polishes (rel_tol {config.rel_tol:g})"), info
     return a, info
 

@@ -27,6 +27,7 @@ from smatrix.errors import BadInput
 from smatrix.outputs import check_output_file
 from smatrix.kinematics import S0_CROSSING, phase_space
 from smatrix.result import Result
+from smatrix.status import CONVERGED, FAILED
 
 from .blocks import celu_blocks, output_layer
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -137,9 +138,9 @@ def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = N
                        f"{', '.join(NN_DUAL_OBJECTIVES)}")
     d = DualDirection.from_objective(objective, c0)
     if config.epochs < 0 or config.lbfgs_steps < 0:
-        raise BadInput("--epochs and the L-BFGS steps must be ≥ 0")
+        raise BadInput("`epochs` and `lbfgs_steps` must be ≥ 0")
     if not config.cutoff > 4.0:
-        raise BadInput(f"--cutoff Λ must be above threshold (Λ > 4), got {config.cutoff}")
+        raise BadInput(f"`cutoff` Λ must be above threshold (Λ > 4), got {config.cutoff}")
     if checkpoint is not None:
         check_output_file(checkpoint, "checkpoint")     # before the training, not after it
     t0 = time.perf_counter()
@@ -193,7 +194,7 @@ def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = N
         method="dual-nn", model="zero-ddisc", objective=objective,
         c0=d.c0_fixed if d.c0_fixed is not None else (value if ok else None),
         c2=value if d.c0_fixed is not None and ok else None, value=value if ok else None,
-        bound_kind="dual (rigorous)", status="trained" if ok else "failed", certified=bool(cert["passed"]),
+        bound_kind="dual (rigorous)", status=CONVERGED if ok else FAILED, certified=bool(cert["passed"]),
         certificate={**cert, "training_loss": final_loss, "epochs": config.epochs, "start_epoch": start,
                      "training_points": int(prob.quad.s_ir.size + prob.quad.s_uv.size),
                      "w_segments": int(prob.quad.grid.size - 1)},

@@ -41,6 +41,7 @@ from smatrix.errors import BadInput
 from smatrix.outputs import check_output_file
 from smatrix.inelasticity import InelasticityProfile
 from smatrix.result import Result
+from smatrix.status import CONVERGED, FAILED, NOT_CONVERGED, OFF_TARGET, OUTSIDE
 from smatrix.unitarity import BRANCHES, GridSpec, UnitarityEquations, grid_operators, polish
 
 from .blocks import celu_blocks, output_layer
@@ -158,9 +159,9 @@ def _shape(config: NNPrimalConfig) -> dict:
 
 def _check(c0: float, c2: float, config: NNPrimalConfig) -> None:
     if not (isinstance(c0, (int, float)) and math.isfinite(c0) and c0 > 0):
-        raise BadInput(f"--c0 must be a finite number > 0, got {c0}")
+        raise BadInput(f"`c0` must be a finite number > 0, got {c0}")
     if not (isinstance(c2, (int, float)) and math.isfinite(c2) and c2 > 0):
-        raise BadInput(f"--c2 target must be a finite number > 0 (c2 ≥ 0, = 0 only for the free theory), got {c2}")
+        raise BadInput(f"the c2 `target` must be a finite number > 0 (c2 ≥ 0, = 0 only for the free theory), got {c2}")
     if config.ansatz not in ANSATZE:
         raise BadInput(f"unknown ansatz {config.ansatz!r}; choose regular or singular")
     if config.epochs < 0 or config.lr <= 0 or config.gamma < 0 or config.gamma_inelastic < 0:
@@ -349,7 +350,7 @@ def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, d
         certificate["eta_file"] = str(profile.save(eta_out))
     return Result(
         method="primal-nn", model="zero-ddisc", objective="c2-target", c0=c0, c2=c2, value=c2,
-        bound_kind="amplitude", status=status, certified=certify and elastic_ok and cert.passed and status == "polished",
+        bound_kind="amplitude", status=status, certified=certify and elastic_ok and cert.passed and status == CONVERGED,
         certificate=certificate, solver="torch-adam" + ("+newton" if pol is not None else ""),
         seconds=time.perf_counter() - t0, config=cfg, message=message,
         amplitude=amp, extra={"c3": float(taylor["c3"]), "h": h, "h_nn": h_nn, "history": history,
@@ -359,18 +360,18 @@ def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, d
 def _status(config, pol, regge, met, c2, target, residual) -> tuple[str, str]:
     if not regge.inside:
         kind = f"{config.ansatz} ansatz" + (" (inelastic)" if config.inelastic else "")
-        return "outside", (f"no amplitude with a decaying Regge tail at c2 = {target:.8g} with the {kind}: "
+        return OUTSIDE, (f"no amplitude with a decaying Regge tail at c2 = {target:.8g} with the {kind}: "
                            f"{regge.reason} (P1's boundary criterion)")
     if pol is None:
-        return "trained", "not polished (--no-polish)"
+        return NOT_CONVERGED, "not polished (`polish` off)"
     if not residual <= 1e-8:
-        return "failed", f"the Newton polish did not converge (max ||S0|²−1| = {residual:.2e} at the nodes)"
+        return FAILED, f"the Newton polish did not converge (max ||S0|²−1| = {residual:.2e} at the nodes)"
     if not met:
         hint = (" Regular-threshold elastic amplitudes at fixed c0 are isolated (the lower boundary); "
                 "the interior is reached with --ansatz singular or --inelastic.") if config.ansatz == "regular" \
             and not config.inelastic else ""
-        return "off-target", f"the polished amplitude has c2 = {c2:.10g}, not the target {target:.10g}.{hint}"
-    return "polished", ""
+        return OFF_TARGET, f"the polished amplitude has c2 = {c2:.10g}, not the target {target:.10g}.{hint}"
+    return CONVERGED, ""
 
 
 def _max_abs(v) -> float:

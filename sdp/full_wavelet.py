@@ -61,15 +61,15 @@ class FullConfig:
 
     def validate(self) -> None:
         if self.nmax < 1:
-            raise BadInput(f"--nmax must be ≥ 1, got {self.nmax}")
+            raise BadInput(f"`nmax` must be ≥ 1, got {self.nmax}")
         if self.jmax < 0 or self.jmax % 2:
-            raise BadInput(f"--jmax must be an even spin ≥ 0, got {self.jmax}")
+            raise BadInput(f"`jmax` must be an even spin ≥ 0, got {self.jmax}")
         if self.grid < 8:
-            raise BadInput(f"--grid too small: {self.grid} unitarity points (need ≥ 8)")
+            raise BadInput(f"`grid` too small: {self.grid} unitarity points (need ≥ 8)")
         if self.jmin >= 0 and self.inelasticity is None:
-            raise BadInput(f"--jmin {self.jmin} needs an inelasticity file (--inelasticity FILE)")
+            raise BadInput(f"`jmin` {self.jmin} needs an inelasticity file (`inelasticity`)")
         if self.jmin > self.jmax:
-            raise BadInput(f"--jmin {self.jmin} exceeds --jmax {self.jmax}")
+            raise BadInput(f"`jmin` {self.jmin} exceeds `jmax` {self.jmax}")
 
 
 def _spins(jmax: int) -> list[int]:

@@ -1,26 +1,21 @@
 """Objectives of the (c0, c2) problems, shared by every formulation (P1 eqs. (66), (78)–(81))."""
 from __future__ import annotations
 
-import math
-
 import cvxpy as cp
 
 from smatrix.errors import BadInput
+from smatrix.problem import Objective, Problem
 
-OBJECTIVES = ("max-c0", "min-c2", "max-c2")
+OBJECTIVES = ("max-c0", "min-c2", "max-c2")   # the primal formulations (the dual also has min-c0, direction)
 __all__ = ["OBJECTIVES", "BadInput", "check_objective", "objective_and_constraints"]
 
 
-def check_objective(objective: str, c0: float | None) -> None:
-    if objective not in OBJECTIVES:
-        raise BadInput(f"unknown objective {objective!r}; choose from {', '.join(OBJECTIVES)}")
-    if objective == "max-c0":
-        if c0 is not None:
-            raise BadInput("--c0 is fixed only for the c2 objectives; max-c0 leaves it free")
-    elif c0 is None:
-        raise BadInput(f"objective {objective} needs a fixed --c0")
-    elif not math.isfinite(c0):
-        raise BadInput(f"c0 must be a finite number, got {c0}")
+def check_objective(objective: str, c0: float | None) -> Problem:
+    """The primal problem of `objective` at `c0` (smatrix.problem parses the grammar once)."""
+    problem = Problem.make(objective, c0)
+    if problem.objective.name not in OBJECTIVES:
+        raise BadInput(f"unknown objective {objective!r} for a primal; choose from {' | '.join(OBJECTIVES)}")
+    return problem
 
 
 def c2_scale(c0: float) -> float:
@@ -34,7 +29,7 @@ def objective_and_constraints(objective: str, c0_expr, c2_expr, c0: float | None
     `scaled`: then c2 enters as c2/c2_scale(c0), so that the solver's absolute gap tolerance is a
     relative one in c2 (near the origin c2 → 0 like c0², and an unscaled objective of 2e-3 let
     Clarabel stop 4.7e-4 away from the optimum at small c0; read c2 from its expression)."""
-    if objective == "max-c0":
+    if not Objective.parse(objective).fixes_c0:
         return cp.Maximize(c0_expr), []
     fix = [c0_expr == c0]
     c2 = c2_expr / c2_scale(c0) if scaled else c2_expr

@@ -79,7 +79,7 @@ def export(kind: str, objective: str, c0: float | None, config, out_dir: str | P
     and chart.json into `out_dir`; returns {"files", "variables", "blocks", "seconds"}."""
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise BadInput(f"--out {out}: exists and is not a directory")
+        raise BadInput(f"`out` {out}: exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     problem, handle = build(kind, objective, c0, config, digits, direction)

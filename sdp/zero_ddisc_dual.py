@@ -34,6 +34,7 @@ from smatrix.dual import (DUAL_OBJECTIVES, DualDirection, DualGrid, auxiliary_F,
 from smatrix.errors import BadInput
 from smatrix.kinematics import S0_CROSSING, phase_space
 from smatrix.result import Result
+from smatrix.status import OPTIMAL, OPTIMAL_INACCURATE
 
 from .sdpb import AffineChart, SDPBProblem, affine_parametrisation, checkpoint_reuse, run_sdpb
 from .solve import solve
@@ -73,11 +74,11 @@ class DualOperators:
 
 def _check_config(c: DualConfig) -> None:
     if not (math.isfinite(c.cutoff) and c.cutoff > 4.0):
-        raise BadInput(f"--cutoff Λ must be above threshold (Λ > 4), got {c.cutoff}")
+        raise BadInput(f"`cutoff` Λ must be above threshold (Λ > 4), got {c.cutoff}")
     if c.n_cheb < 2:
-        raise BadInput(f"--n-cheb must be ≥ 2 (w(4) = w(Λ) = 0 leaves n-cheb − 1 free), got {c.n_cheb}")
+        raise BadInput(f"`n_cheb` must be ≥ 2 (w(4) = w(Λ) = 0 leaves n_cheb − 1 free), got {c.n_cheb}")
     if c.nodes < 16:
-        raise BadInput(f"--nodes too small: {c.nodes} (need ≥ 16)")
+        raise BadInput(f"`nodes` too small: {c.nodes} (need ≥ 16)")
     if not c.s_max > 10 * c.cutoff:
         raise BadInput(f"s_max = {c.s_max:g} must lie well above the cutoff Λ = {c.cutoff:g}")
     if not 0.05 <= c.uv_fraction <= 0.75:
@@ -313,7 +314,7 @@ def dual_result_from_sdpb(sd: DualSDPB, res, d: DualDirection, config: DualConfi
             "sdpb_dual_error": float(res.dual_error), "sdpb_seconds": res.seconds,
             "sdpb_variables": sd.problem.variables, "sdpb_blocks": len(sd.problem.blocks),
             "data_digits": "float64 (see dual_sdpb_problem)"}
-    status = "optimal" if res.optimal else f"sdpb: {res.terminate_reason}"
+    status = OPTIMAL if res.optimal else OPTIMAL_INACCURATE
     if not res.optimal and d.c0_fixed is not None:  # above the maximal c0 the dual is unbounded: prove it
         top = solve_dual("max-c0", None, replace(config, solver="clarabel"))
         if top.value is not None and d.c0_fixed > top.value:

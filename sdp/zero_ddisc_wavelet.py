@@ -31,6 +31,7 @@ from smatrix.errors import BadInput
 from smatrix.kinematics import S0_CROSSING
 from smatrix.refine import Attempt, RefineBudget, refine_until_certified
 from smatrix.result import Result
+from smatrix.status import OPTIMAL, OPTIMAL_INACCURATE
 from smatrix.wavelets import (rho_wavelet_derivative, threshold_term_derivative, unitarity_grid,
                               wavelet_centres, xsqrt)
 
@@ -43,7 +44,7 @@ from .solve import failure_message as _failure_message, solve
 
 @dataclass(frozen=True)
 class WaveletConfig:
-    nmax: int = 10
+    nmax: int = 12
     grid: int = 300
     uv_condition: bool = True
     threshold_term: bool = True
@@ -53,6 +54,12 @@ class WaveletConfig:
     inelasticity: str | None = None  # η0(s) file: impose |S0|² ≤ 1 − η0 (smatrix.sdp.inelastic)
     eta_extend: str = "error"        # η0 outside the file's s range: error | zero | hold
     rounds: int = 8                  # adaptive refinement: re-solves with the violating points added (0 = off)
+
+    def validate(self) -> None:
+        if self.nmax < 1:
+            raise BadInput(f"`nmax` must be ≥ 1, got {self.nmax}")
+        if self.grid < 8:
+            raise BadInput(f"`grid` too small: {self.grid} unitarity points (need ≥ 8)")
 
 
 def wavelet_design(centres, s_grid, uv_condition: bool, threshold: bool, dps: int | None = None):
@@ -95,10 +102,7 @@ def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig
     t0 = time.perf_counter()
     cfg = {"model": "zero-ddisc", "method": "primal-wavelet", "objective": objective, "c0": c0,
            **config.__dict__}
-    if config.nmax < 1:
-        raise ValueError("Nmax must be at least 1")
-    if config.grid < 8:
-        raise ValueError(f"unitarity grid too small: {config.grid} points (need ≥ 8)")
+    config.validate()
     profile = load_eta0(config.inelasticity, config.eta_extend)
     cfg["eta_hash"] = eta_hash(profile)
     base = _base_result(objective, c0, cfg, config.solver)
@@ -223,7 +227,7 @@ def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletC
     unitarity of the result re-measured in that precision on a 4× denser grid."""
     check_objective(objective, c0)
     if config.inelasticity is not None:
-        raise BadInput("η0 injection (--inelasticity) runs with --solver clarabel or scs, not sdpb (yet)")
+        raise BadInput("η0 injection (`inelasticity`) runs with `solver` clarabel or scs, not sdpb (yet)")
     t0 = time.perf_counter()
     cfg = {"model": "zero-ddisc", "method": "primal-wavelet", "objective": objective, "c0": c0,
            **config.__dict__, "solver": "sdpb", "digits": digits, "float64_data": float64_data}
@@ -261,7 +265,7 @@ def wavelet_result_from_sdpb(hp: WaveletSDPB, res, objective: str, config: Wavel
             "sdpb_seconds": res.seconds, **(info or {}), "sdpb_files": res.files})
     return Result(method="primal-wavelet", model="zero-ddisc", objective=objective, c0=float(c0v), c2=float(c2v),
                   value=value, bound_kind="primal (achieved)",
-                  status="optimal" if res.optimal else f"sdpb: {res.terminate_reason}",
+                  status=OPTIMAL if res.optimal else OPTIMAL_INACCURATE,
                   certified=bool(res.optimal and worst <= config.tolerance), certificate=cert, solver="sdpb",
                   seconds=time.perf_counter() - t0, config=cfg,
                   message="" if res.optimal else f"SDPB stopped: {res.terminate_reason}",

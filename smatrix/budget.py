@@ -26,7 +26,7 @@ class Estimate:
     what: str          # e.g. "wavelet primal, Nmax 100 (3143 wavelets, 300 points)"
     bytes: float
     seconds: float
-    knob: str          # the option to lower, e.g. "--nmax"
+    knob: str          # the config fields to lower, e.g. "`nmax`" (the command layer names its flags)
 
 
 def available_memory() -> float | None:
@@ -84,7 +84,7 @@ def wavelet_estimate(nmax: int, grid: int) -> Estimate:
     c, wavelets = _WAVELET, int(wavelet_centres(nmax).size)
     seconds = c["seconds"] * (wavelets / c["wavelets"]) ** c["power"] * (grid / c["grid"])
     return Estimate(f"wavelet primal, Nmax {nmax} ({wavelets} wavelets, {grid} points)",
-                    24.0 * (wavelets + 2) ** 2 + c["bytes_per_entry"] * wavelets * grid, seconds, "--nmax or --grid")
+                    24.0 * (wavelets + 2) ** 2 + c["bytes_per_entry"] * wavelets * grid, seconds, "`nmax` or `grid`")
 
 
 def full_terms_bound(nmax: int) -> int:
@@ -101,7 +101,7 @@ def full_estimate(nmax: int, grid: int, jmax: int) -> Estimate:
     rows = spins * grid * terms
     seconds = c["seconds"] * rows / (c["spins"] * c["grid"] * c["terms"])
     return Estimate(f"full-model primal, Nmax {nmax} (≤ {terms} terms, {spins} spins, {grid} points)",
-                    4 * 16.0 * rows, seconds, "--nmax, --jmax or --grid")
+                    4 * 16.0 * rows, seconds, "`nmax`, `jmax` or `grid`")
 
 
 def dual_estimate(nodes: int) -> Estimate:
@@ -109,4 +109,4 @@ def dual_estimate(nodes: int) -> Estimate:
     nodes/2 segments)."""
     c, segments = _DUAL, max(nodes // 2, 1)
     return Estimate(f"dual SDP with {nodes} positivity nodes", 2 * 8.0 * 16 * segments * segments,
-                    c["seconds"] * (segments / c["segments"]) ** 2, "--nodes")
+                    c["seconds"] * (segments / c["segments"]) ** 2, "`nodes`")

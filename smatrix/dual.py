@@ -31,8 +31,8 @@ import numpy as np
 
 from .cache import cached_arrays, rows_agree
 from .dispersion import hat_matrix, threshold_nodes
-from .errors import BadInput
 from .kinematics import S0_CROSSING, phase_space
+from .problem import OBJECTIVES as DUAL_OBJECTIVES, Problem
 from .wavelets import MOTHER_CENTRE, s_of_theta
 
 _GL = 12          # Gauss–Legendre points per w-segment for the smooth part of K̃
@@ -187,7 +187,6 @@ def dual_integrand_uv(F) -> np.ndarray:
 
 # --- quadrature of the dual objective and its certification (shared by the SDP and the NN dual) ---
 
-DUAL_OBJECTIVES = ("max-c0", "min-c0", "max-c2", "min-c2", "direction")
 CERT_LEVELS = (8, 16)   # Gauss–Legendre nodes per segment for the certified re-evaluation
 
 
@@ -201,23 +200,10 @@ class DualDirection:
 
     @classmethod
     def from_objective(cls, objective: str, c0: float | None, direction=None) -> "DualDirection":
-        if objective not in DUAL_OBJECTIVES:
-            raise BadInput(f"unknown objective {objective!r}; choose from {', '.join(DUAL_OBJECTIVES)}")
-        if objective in ("max-c2", "min-c2"):
-            if c0 is None:
-                raise BadInput(f"objective {objective} needs a fixed --c0 (e.g. --c0 28pi)")
-            if not math.isfinite(c0):
-                raise BadInput(f"c0 must be a finite number, got {c0}")
-            return cls(0.0, 1.0 if objective == "max-c2" else -1.0, float(c0))
-        if c0 is not None:
-            raise BadInput(f"--c0 is fixed only for min-c2/max-c2; {objective} leaves c0 free")
-        if objective == "direction":
-            if direction is None or len(direction) != 2 or not all(map(math.isfinite, direction)):
-                raise BadInput("objective direction needs --direction A,B (bound on A·c0 + B·c2)")
-            if direction[0] == 0 and direction[1] == 0:
-                raise BadInput("--direction must not be (0, 0)")
-            return cls(float(direction[0]), float(direction[1]), None)
-        return cls(1.0 if objective == "max-c0" else -1.0, 0.0, None)
+        """The objective of the grammar (smatrix.problem parses it) as a·c0 + b·c2."""
+        problem = Problem.make(objective, c0, direction=direction)
+        a, b = problem.objective.coefficients
+        return cls(a, b, problem.c0)
 
     @property
     def mu(self) -> float:

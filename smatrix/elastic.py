@@ -19,6 +19,7 @@ import numpy as np
 from .amplitude import SpectralAmplitude
 from .dispersion import SpectralGrid, froissart_gribov_kernel, sum_rule_kernel
 from .kinematics import phase_space
+from .status import CONVERGED, CONVERGED_NOT_UNITARY, NOT_CONVERGED
 
 
 def re_f0_matrix(grid: SpectralGrid, s) -> np.ndarray:
@@ -146,16 +147,16 @@ def baseline_result(method: str, c0: float, nodes: int = 250, max_iter: int = 30
     base = dict(method=f"baseline-{method}", model="zero-ddisc", objective="elastic-unitarity", c0=c0,
                 bound_kind="amplitude", solver=method, config=cfg)
     if not r.converged:
-        return Result(**base, c2=None, value=None, status="diverged", certified=False,
+        return Result(**base, c2=None, value=None, status=NOT_CONVERGED, certified=False,
                       certificate={"iterations": r.iterations, "residual_history": r.history[-10:]},
                       seconds=time.perf_counter() - t0, message=r.reason)
     amp = problem.amplitude(r.h, c0)
     cert = certify_spin0(amp, problem.points)
     S = amp.S(0, problem.points)
     tay = amp.taylor
-    status, message = "converged", ""
+    status, message = CONVERGED, ""
     if not cert.passed:   # a converged iteration whose amplitude is not unitary is not an allowed point
-        status = "converged-not-unitary"
+        status = CONVERGED_NOT_UNITARY
         message = (f"the iteration converged at the nodes, but |S0|² − 1 re-measured on 4× denser points reaches "
                    f"{cert.max_unitarity_violation:.1e} at s = {cert.details['worst_s']:.3g} (tolerance "
                    f"{cert.tolerance:g}): not a unitary amplitude, so c2 = {tay['c2']:.8g} need not respect the "

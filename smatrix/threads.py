@@ -45,7 +45,7 @@ def threads_per_worker(workers: int, cores: int | None = None) -> int:
 def apply_threads(threads: int) -> int:
     """Use `threads` BLAS/OpenMP/torch threads in this process and its children; returns it."""
     if threads < 1:
-        raise ValueError(f"--threads must be ≥ 1, got {threads}")
+        raise ValueError(f"`threads` must be ≥ 1, got {threads}")
     os.environ.update({k: str(threads) for k in THREAD_ENV})
     torch = sys.modules.get("torch")
     if torch is not None:

@@ -16,7 +16,7 @@ import pytest
 
 from smatrix.crosscheck.almond import AlmondConfig, run_almond, slice_c0, write_outputs
 from smatrix.crosscheck.executors import LocalExecutor, make_executor
-from smatrix.crosscheck.methods import METHODS, Method, run_dual_sdp, run_primal_wavelet
+from smatrix.crosscheck.methods import METHODS, Method
 from smatrix.crosscheck.report import evaluate
 from smatrix.crosscheck.store import ResultStore
 from smatrix.errors import BadInput
@@ -91,7 +91,7 @@ def test_weak_duality_and_stated_gaps_over_ten_slices(tmp_path):
 
 def too_tight_dual(objective, c0, settings):
     """A 'dual' that claims a bound 1e-3 inside the allowed region (for the verdict test)."""
-    res = run_dual_sdp(objective, c0, settings)
+    res = METHODS["dual-sdp"].run(objective, c0, settings)
     return dataclasses.replace(res, value=res.value * (1 - 1e-3 if objective.startswith("max") else 1 + 1e-3))
 
 
@@ -124,7 +124,7 @@ def test_almond_defaults_agree_and_grid_within_1e4_of_dual(tmp_path):
 def flaky_wavelet(objective, c0, settings):
     if objective == "max-c2" and c0 is not None and c0 > 90:
         raise RuntimeError("solver exploded (test)")
-    return run_primal_wavelet(objective, c0, settings)
+    return METHODS["primal-wavelet"].run(objective, c0, settings)
 
 
 def test_failing_point_is_recorded_and_the_scan_goes_on(tmp_path):

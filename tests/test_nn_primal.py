@@ -73,7 +73,7 @@ def test_singular_family_inside_and_the_boundary_criterion():
     lo, hi = solve_dual("min-c2", C0).value, solve_dual("max-c2", C0).value
     r = train_primal(C0, 3.0, NNPrimalConfig(ansatz="singular", epochs=600), progress=False, dual_bounds=(lo, hi))
     cert = r.certificate
-    assert r.status == "polished" and r.certified and r.c2 == pytest.approx(3.0, rel=1e-9)
+    assert r.status == "converged" and r.certified and r.c2 == pytest.approx(3.0, rel=1e-9)
     assert cert["polished_residual"] <= 1e-8 < cert["nn_residual"]
     assert cert["max_unitarity_violation"] <= 1e-6 and cert["details"]["max_abs_residual"] <= 1e-6
     assert cert["reached_within_dual"] and cert["regge"]["inside"]
@@ -92,7 +92,7 @@ def test_inelastic_amplitude_exports_its_eta(tmp_path):
     injection schema, vanishes below s = 16 and the amplitude never exceeds |S0| = 1."""
     out = tmp_path / "eta0.json"
     r = train_primal(C0, 0.752, NNPrimalConfig(inelastic=True, epochs=600), eta_out=str(out), progress=False)
-    assert r.status == "polished" and r.c2 == pytest.approx(0.752, rel=1e-8)
+    assert r.status == "converged" and r.c2 == pytest.approx(0.752, rel=1e-8)
     assert r.certificate["max_unitarity_violation"] <= 1e-6
     prof = load_profile(out, extend="zero")
     assert prof.spins == [0] and prof.meta["source"] == "primal-nn"
@@ -144,5 +144,5 @@ def test_bad_input_is_reported(tmp_path, capsys):
 def test_cli_nn_primal_json(capsys):
     assert main(["nn-primal", "--c0", "28pi", "--c2", "2", "--ansatz", "singular", "--epochs", "300", "--json"]) == 0
     d = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert d["method"] == "primal-nn" and d["status"] == "polished" and d["certified"]
+    assert d["method"] == "primal-nn" and d["status"] == "converged" and d["certified"]
     assert d["c2"] == pytest.approx(2.0, rel=1e-9) and d["certificate"]["polished_residual"] <= 1e-8

@@ -68,7 +68,7 @@ def test_eta_identically_one_is_reported_as_such(tmp_path, capsys):
     (["dual", "--nodes", "200000"], 2, "lower --nodes"),
     (["dual", "--objective", "min-c2", "--c0", "-3"], 2, "c0 < 0"),
     (["nn-dual", "--objective", "min-c2", "--c0", "-1"], 2, "c0 < 0"),
-    (["baseline", "--method", "fixed-point", "--c0", "28pi", "--grid", "60", "--max-iter", "5"], 4, "diverged"),
+    (["baseline", "--method", "fixed-point", "--c0", "28pi", "--grid", "60", "--max-iter", "5"], 4, "not-converged"),
     (["nn-dual", "--objective", "max-c2", "--c0", "28pi", "--checkpoint", "/nonexistent-dir/nn.pt"], 2, "does not exist"),
     (["nn-primal", "--c0", "28pi", "--c2", "0.8", "--checkpoint", "/"], 2, "is a directory"),
     (["nn-primal", "--c0", "28pi", "--c2", "0.8", "--inelastic", "--eta-out", "/nonexistent-dir/eta.json"], 2,

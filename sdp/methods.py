@@ -1,0 +1,79 @@
+"""The convex methods in the one registry (smatrix.registry; entry point `smatrix.methods`):
+specs first (importing this module loads no solver), runners `(problem, config, **options)`."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from smatrix.problem import OBJECTIVES, Problem
+from smatrix.registry import MethodSpec
+from smatrix.result import Result
+
+_HERE = "smatrix.sdp"
+_SDPB = ("procs", "sdpb_checkpoint")   # run options of --solver sdpb
+
+METHODS = (
+    MethodSpec("primal-wavelet", "primal", "zero-ddisc primal: ρ-wavelet ansatz (P1 §4.3)",
+               f"{_HERE}.zero_ddisc_wavelet:WaveletConfig", f"{_HERE}.methods:run_wavelet", options=_SDPB),
+    MethodSpec("primal-grid", "primal", "zero-ddisc primal: ρ on a spectral grid, spline elements",
+               f"{_HERE}.zero_ddisc_grid:GridConfig", f"{_HERE}.methods:run_grid",
+               defaults={"spline": True, "refine": 2}),
+    MethodSpec("primal-full", "primal", "full-model primal: ρ-wavelet double products with spins (P2 App. B)",
+               f"{_HERE}.full_wavelet:FullConfig", f"{_HERE}.methods:run_full", models=("full",),
+               defaults={"rounds": 8}),
+    MethodSpec("dual-sdp", "dual", "zero-ddisc rigorous dual: Chebyshev multiplier SDP (P1 §4.1)",
+               f"{_HERE}.zero_ddisc_dual:DualConfig", f"{_HERE}.methods:run_dual", objectives=OBJECTIVES,
+               options=_SDPB),
+)
+
+
+def run_wavelet(problem: Problem, config, procs: int = 1, sdpb_checkpoint: str | None = None) -> Result:
+    from smatrix.budget import check_size, wavelet_estimate
+
+    from .zero_ddisc_wavelet import solve_wavelet, solve_wavelet_sdpb
+    config = replace(config, **problem.constraint_settings())
+    config.validate()
+    check_size(wavelet_estimate(config.nmax, config.grid))
+    if config.solver == "sdpb":
+        return solve_wavelet_sdpb(problem.objective.name, problem.c0, replace(config, solver="clarabel"),
+                                  procs=procs, checkpoint=sdpb_checkpoint)
+    return solve_wavelet(problem.objective.name, problem.c0, config)
+
+
+def run_grid(problem: Problem, config) -> Result:
+    from smatrix.errors import BadInput
+
+    from .zero_ddisc_grid import solve_grid
+    if config.solver == "sdpb":
+        raise BadInput("`solver` sdpb is available for the wavelet methods only (so far)")
+    return solve_grid(problem.objective.name, problem.c0, replace(config, **problem.constraint_settings()))
+
+
+def full_config(problem: Problem, config):
+    """The full-model config with the problem's constraints: an injected profile without `jmin` is
+    imposed for every spin of the file up to `jmax`; validated, and sized for this machine."""
+    from smatrix.budget import check_size, full_estimate
+    config = replace(config, **problem.constraint_settings())
+    if problem.inelasticity is not None and config.jmin == -1:
+        from smatrix.inelasticity import load_profile
+        config = replace(config, jmin=max(J for J in load_profile(problem.inelasticity).spins if J <= config.jmax))
+    config.validate()
+    check_size(full_estimate(config.nmax, config.grid, config.jmax))
+    return config
+
+
+def run_full(problem: Problem, config) -> Result:
+    from .full_wavelet import solve_full
+    return solve_full(problem.objective.name, problem.c0, full_config(problem, config))
+
+
+def run_dual(problem: Problem, config, procs: int = 1, sdpb_checkpoint: str | None = None) -> Result:
+    from smatrix.budget import check_size, dual_estimate
+
+    from .zero_ddisc_dual import solve_dual
+    if problem.inelasticity is not None:
+        from smatrix.errors import BadInput
+        raise BadInput("the dual method has no η injection (`inelasticity`)")
+    if config.nodes >= 16:
+        check_size(dual_estimate(config.nodes))
+    return solve_dual(problem.objective.name, problem.c0, config, problem.objective.direction, procs=procs,
+                      checkpoint=sdpb_checkpoint)
