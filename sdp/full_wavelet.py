@@ -29,7 +29,7 @@ from smatrix.kinematics import phase_space
 from smatrix.optical import all_spin_check
 from smatrix.refine import Attempt, RefineBudget, refine_until_certified
 from smatrix.result import Result, config_hash
-from smatrix.wavelets import unitarity_grid
+from smatrix.grids import unitarity_grid
 
 from .objectives import check_objective
 from .reduced_socp import ReducedSDPB, reduced_sdpb_problem, reduced_solution_from_sdpb, solve_reduced_sdpb, solve_reduced_socp

@@ -15,7 +15,7 @@ from smatrix.certify import certify_spin0, dense_check_points, spin0_certificate
 from smatrix.dual import DualDirection, DualGrid, certified_bound, dual_objective, dual_quadrature
 from smatrix.errors import BadInput
 from smatrix.result import Result
-from smatrix.wavelets import unitarity_grid
+from smatrix.grids import unitarity_grid
 
 from .inelastic import certificate_eta, load_eta0
 

@@ -30,7 +30,8 @@ import mpmath as mp
 import numpy as np
 
 from smatrix.dual import (DUAL_OBJECTIVES, DualDirection, DualGrid, auxiliary_F,
-                          certified_bound, dual_objective, dual_quadrature, theta_of_s)
+                          certified_bound, dual_objective, dual_quadrature)
+from smatrix.grids import theta_of_s
 from smatrix.errors import BadInput
 from smatrix.kinematics import S0_CROSSING, phase_space
 from smatrix.result import Result

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.linalg
 
 from .kinematics import S0_CROSSING
-from .wavelets import s_of_theta
+from .grids import spectral_nodes
 
 _GL_ORDER = 16
 _NEAR = 1.5  # |v_x − ½| ≤ _NEAR (in segment units) → subtraction, else plain Gauss–Legendre
@@ -270,15 +270,6 @@ def sum_rule_kernel(power: int):
 
 
 def spectral_grid(n: int, s_switch: float = 1e4, s_max: float = 1e12, bulk_fraction: float = 0.75) -> SpectralGrid:
-    """n nodes: 4, then uniform in the wavelet angle θ (s = 4 + (8/3)tan²(θ/2), eq. 91) up to
-    s_switch — dense at threshold and through the resonance region — then geometric in s up to
-    s_max (the Regge region, exponentially large s)."""
-    if n < 8:
-        raise ValueError(f"spectral grid too small: {n} nodes (need ≥ 8)")
-    if not (10.0 < s_switch < s_max) or not (0.1 <= bulk_fraction < 1.0):
-        raise ValueError("spectral grid needs 10 < s_switch < s_max and 0.1 ≤ bulk_fraction < 1")
-    n_bulk = max(2, int(round(bulk_fraction * (n - 1))))
-    theta_c = 2.0 * np.arctan(np.sqrt((s_switch - 4.0) / (8.0 / 3.0)))
-    bulk = s_of_theta(theta_c * np.arange(1, n_bulk + 1) / n_bulk)
-    tail = 4.0 + np.geomspace(s_switch - 4.0, s_max - 4.0, n - n_bulk)[1:]
-    return SpectralGrid(np.concatenate([[4.0], bulk, tail]))
+    """Piecewise-linear spectral grid on `smatrix.grids.spectral_nodes` (4, uniform in the wavelet
+    angle θ up to s_switch, geometric in s − 4 up to s_max)."""
+    return SpectralGrid(spectral_nodes(n, s_switch, s_max, bulk_fraction))

@@ -33,17 +33,12 @@ from .cache import cached_arrays, rows_agree
 from .dispersion import hat_matrix, threshold_nodes
 from .errors import BadInput
 from .kinematics import S0_CROSSING, phase_space
-from .wavelets import MOTHER_CENTRE, s_of_theta
+from .grids import MOTHER_CENTRE, dual_nodes, s_of_theta, theta_of_s
 
 _GL = 12          # Gauss–Legendre points per w-segment for the smooth part of K̃
 _FAR = 4.0        # s > _FAR·Λ: combined, cancellation-free form of K̃
 _NEAR = 1.5       # Cauchy part in closed form on segments with |s − mid| ≤ _NEAR·length
 _CHUNK = 256
-
-
-def theta_of_s(s, centre: float = MOTHER_CENTRE) -> np.ndarray:
-    """Wavelet angle θ(s) = 2 arctan sqrt((s − 4)/(s* − 4)) (inverse of eq. 91); θ(∞) = π."""
-    return 2.0 * np.arctan(np.sqrt((np.asarray(s, dtype=float) - 4.0) / (centre - 4.0)))
 
 
 @dataclass(frozen=True)
@@ -152,20 +147,8 @@ def _cauchy_hats(s, a, b):
 
 
 def dual_grid(cutoff: float, segments: int, max_ratio: float = 1.15) -> DualGrid:
-    """Nodes uniform in the wavelet angle θ on [4, Λ] — dense at threshold, as the amplitudes are —
-    with segments wider than a factor `max_ratio` in s split geometrically (large Λ)."""
-    if not cutoff > 4.0:
-        raise ValueError(f"the cutoff Λ must be above threshold (Λ > 4), got {cutoff}")
-    if segments < 2:
-        raise ValueError("the dual grid needs at least 2 segments")
-    th = theta_of_s(cutoff) * np.arange(segments + 1) / segments
-    s = s_of_theta(th)
-    s[0], s[-1] = 4.0, cutoff
-    pieces = [s[:2]]
-    for a, b in zip(s[1:-1], s[2:]):
-        k = max(1, int(np.ceil(np.log(b / a) / np.log(max_ratio))))
-        pieces.append(np.geomspace(a, b, k + 1)[1:])
-    return DualGrid(np.concatenate(pieces))
+    """The multiplier grid on `smatrix.grids.dual_nodes` (uniform in θ, long segments split)."""
+    return DualGrid(dual_nodes(cutoff, segments, max_ratio))
 
 
 def auxiliary_F(s, G, nu: float, mu: float) -> np.ndarray:

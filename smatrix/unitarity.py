@@ -32,8 +32,8 @@ from .analysis import regge_L0, regge_re_f0
 from .cache import cached_arrays, rows_agree
 from .dispersion import SpectralGrid, sum_rule_kernel
 from .elastic import re_f0_matrix
+from .grids import primal_nodes
 from .kinematics import phase_space
-from .wavelets import s_of_theta
 
 BRANCHES = {"regular": 0.0, "singular": 2.0}   # h(4) = 1 − S0(4)
 
@@ -56,16 +56,8 @@ class GridSpec:
     s_max: float = 1e60              # spline integrands carry (segment length)³: keep them finite
 
     def nodes(self) -> np.ndarray:
-        decades = math.log10(self.threshold_max / self.threshold_min)
-        n_thr = max(2, int(round(self.threshold_density * decades)))
-        thr = 4.0 + np.geomspace(self.threshold_min, self.threshold_max, n_thr)
-        th = lambda s: 2.0 * np.arctan(np.sqrt((s - 4.0) / (8.0 / 3.0)))
-        bulk = s_of_theta(np.linspace(th(4.0 + self.threshold_max), th(self.s_bulk), self.bulk + 1)[1:])
-        L, regge = math.log(self.s_bulk), []
-        while L < math.log(self.s_max):
-            L += min(self.regge_step * L, self.regge_max_step)
-            regge.append(min(L, math.log(self.s_max)))
-        return np.concatenate([[4.0], thr, bulk, np.exp(regge)])
+        return primal_nodes(self.threshold_min, self.threshold_max, self.threshold_density, self.bulk,
+                            self.s_bulk, self.regge_step, self.regge_max_step, self.s_max)
 
     def validate(self) -> None:
         steps_ok = 0 < self.regge_step < 1 and 0 < self.regge_max_step <= 1

@@ -19,6 +19,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from ..grids import product_grid
 from ..kinematics import S0_CROSSING
 
 GL_ORDER = 10
@@ -271,8 +272,7 @@ def mahoux_martin(s, t):
 
 def elastic_support(grid: NodeGrid) -> np.ndarray:
     """Mask of the nodes (s_i, t_k), i, k < n − 1, strictly inside the support (15a) of ρ_el."""
-    x = grid.nodes
-    s, t = x[:, None], x[None, :]
+    s, t = product_grid(grid.nodes, grid.nodes)
     with np.errstate(divide="ignore", invalid="ignore"):
         inside = (s > 4) & (t > 16 * s / (s - 4))
     inside[-1, :] = inside[:, -1] = False
