@@ -19,6 +19,7 @@ import numpy as np
 import scipy.linalg
 
 from .kinematics import S0_CROSSING
+from .quadrature import gauss_legendre
 from .grids import spectral_nodes
 
 _GL_ORDER = 16
@@ -125,11 +126,10 @@ class SpectralGrid:
 
     def quadrature(self, order: int = _GL_ORDER):
         """Points s'_{k,p}, weights for ∫ρ k ds' per unit h, and the element shapes there."""
-        g, w = np.polynomial.legendre.leggauss(order)
-        v = 0.5 * (g + 1.0)
+        v, w = gauss_legendre(order)
         seg = np.arange(self.size - 1)[:, None]
         pts = self._map(seg, v[None, :])
-        wts = 0.5 * w[None, :] * self._measure(seg, v[None, :]).real
+        wts = w[None, :] * self._measure(seg, v[None, :]).real
         return pts, wts, self._shapes(v[None, :], seg)
 
     def smooth_weights(self, kernel) -> np.ndarray:
@@ -150,8 +150,7 @@ class SpectralGrid:
         """
         x = np.atleast_1d(np.asarray(x))
         pts, wts, shapes = self.quadrature()
-        g, w = np.polynomial.legendre.leggauss(_GL_ORDER)
-        v = 0.5 * (g + 1.0)
+        v, w = gauss_legendre(_GL_ORDER)
         C = np.zeros((x.size, self.size), dtype=complex)
         for start in range(0, x.size, _CHUNK):
             xs = x[start:start + _CHUNK]
@@ -228,11 +227,11 @@ def _banded(A):
 
 
 def _subtracted_cauchy(H, Hp, p, v, w, dx, one_minus_p):
-    """∫_0^1 H(v)/(v − p) dv = ∫[H(v) − H(p)]/(v − p) dv + H(p)·L(p) (Gauss–Legendre v, w);
+    """∫_0^1 H(v)/(v − p) dv = ∫[H(v) − H(p)]/(v − p) dv + H(p)·L(p) (Gauss–Legendre v, w on [0, 1]);
     `one_minus_p` is 1 − p computed without cancellation."""
     with np.errstate(divide="ignore", invalid="ignore"):
         integrand = (H - Hp[:, None]) / (v[None, :] - p[:, None])
-    return 0.5 * integrand @ w + Hp * _log_kernel(p, dx, one_minus_p)
+    return integrand @ w + Hp * _log_kernel(p, dx, one_minus_p)
 
 
 def _log_kernel(vx, Dx, one_minus):

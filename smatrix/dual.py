@@ -33,6 +33,7 @@ from .cache import cached_arrays, rows_agree
 from .dispersion import hat_matrix, threshold_nodes
 from .errors import BadInput
 from .kinematics import S0_CROSSING, phase_space
+from .quadrature import gauss_legendre
 from .grids import MOTHER_CENTRE, dual_nodes, s_of_theta, theta_of_s
 
 _GL = 12          # Gauss–Legendre points per w-segment for the smooth part of K̃
@@ -87,10 +88,9 @@ class DualGrid:
 
     def _kernel_chunk(self, s):
         a, b = self.nodes[:-1], self.nodes[1:]
-        g, gw = np.polynomial.legendre.leggauss(_GL)
-        v = 0.5 * (g + 1.0)
+        v, gw = gauss_legendre(_GL)
         sp = a[:, None] + (b - a)[:, None] * v[None, :]             # (seg, p)
-        wt = 0.5 * gw[None, :] * (b - a)[:, None]
+        wt = gw[None, :] * (b - a)[:, None]
         S = s[:, None, None]
         far = (s > _FAR * self.cutoff)[:, None, None]
         d_sp = sp[None] - 4.0
@@ -226,8 +226,7 @@ class DualQuadrature:
 def quadrature_nodes(grid: DualGrid, uv_segments: int, s_max: float, q: int) -> tuple[np.ndarray, ...]:
     """Gauss–Legendre nodes/weights: q per w-segment on [4, Λ] in the wavelet angle θ, and q per
     segment of a geometric grid in s − Λ on [Λ, s_max]."""
-    g, gw = np.polynomial.legendre.leggauss(q)
-    v, gw = 0.5 * (g + 1.0), 0.5 * gw
+    v, gw = gauss_legendre(q)
     # in the wavelet angle θ: ds ∝ θ dθ absorbs 1/ϱ at threshold, s ∝ (π − θ)⁻² at large s
     th = theta_of_s(grid.nodes)
     ta, tb = th[:-1, None], th[1:, None]

@@ -26,8 +26,8 @@ import numpy as np
 from scipy.special import eval_legendre
 
 from .cache import cached_arrays, rows_agree
-from .kinematics import S0_CROSSING, phase_space, u_of
-from .partial_waves import PROJECTION_RULE, angular_rule
+from .kinematics import S0_CROSSING, phase_space, t_of_z, u_of
+from .quadrature import PROJECTION_RULE, angular_rule
 from .grids import chebyshev_fractions, s_of_theta, theta_of_fraction
 from .wavelets import rho_wavelet, rho_wavelet_derivative, threshold_term, threshold_term_derivative
 
@@ -191,7 +191,7 @@ class FullAmplitude:
         for start in range(0, s.size, chunk):
             sc = s[start:start + chunk]
             z, w = angular_rule(sc)
-            t = -0.5 * (sc[:, None] - 4.0) * (1 - z)
+            t = t_of_z(sc[:, None], z)
             u = 4.0 - sc[:, None] - t
             c = self.basis.centres
             rs = np.broadcast_to(rho_wavelet(c[None, :], sc[:, None])[:, None, :], t.shape + c.shape)

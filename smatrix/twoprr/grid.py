@@ -15,22 +15,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 
 from ..grids import product_grid
 from ..kinematics import S0_CROSSING
+from ..quadrature import gauss_legendre, panel_rule
 
 GL_ORDER = 10
 TAIL_ORDER = 48
-
-
-@lru_cache(maxsize=16)
-def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss–Legendre nodes and weights on [0, 1]."""
-    x, w = np.polynomial.legendre.leggauss(n)
-    return 0.5 * (x + 1.0), 0.5 * w
 
 
 def x_of_xi(xi):
@@ -116,10 +110,7 @@ class NodeGrid:
     @cached_property
     def _panel_points(self):
         """Quadrature points of every panel [ξ_p, ξ_{p+1}]: (ξ, weight dξ, panel p, local v)."""
-        v, w = gauss_legendre(GL_ORDER)
-        p = np.repeat(np.arange(self.n - 1), v.size)
-        vv = np.tile(v, self.n - 1)
-        return self.xi[p] + self.widths[p] * vv, np.tile(w, self.n - 1) * self.widths[p], p, vv
+        return panel_rule(self.xi, GL_ORDER)
 
     @cached_property
     def _tail_points(self):
