@@ -65,8 +65,7 @@ def load_injection_profile(path: str, c0: float | None, jmin: int, extend: str =
     c0 is None): spins 0, 2, …, J_min all present; η_J < 1 (η_J = 1 forces S_J = 0, total
     absorption, which no 2PRR profile has); η_J = 0 below s = 16. Returns (profile, c0); one-line
     BadInput on every violation."""
-    profile = load_profile(path, extend)
-    profile.require_spins(list(range(0, jmin + 1, 2)))
+    profile = load_profile(path, extend, list(range(0, jmin + 1, 2)))
     meta_c0 = profile.meta.get("c0")
     if meta_c0 is not None:
         try:

@@ -27,10 +27,10 @@ from smatrix.amplitude import WaveletAmplitude, wavelet_f0_rows
 from smatrix.cache import cached_arrays
 from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points, measure_spin0, spin0_certificate
 from smatrix.errors import BadInput
+from smatrix.grids import unitarity_grid, wavelet_centres
 from smatrix.kinematics import S0_CROSSING
 from smatrix.refine import Attempt, RefineBudget, refine_until_certified
 from smatrix.result import Result
-from smatrix.grids import unitarity_grid, wavelet_centres
 from smatrix.wavelets import rho_wavelet_derivative, threshold_term_derivative, xsqrt
 
 from .inelastic import certificate_eta, cone_radius, covered, eta_hash, load_eta0

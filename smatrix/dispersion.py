@@ -268,6 +268,19 @@ def sum_rule_kernel(power: int):
     return lambda sp: (sp - S0_CROSSING) ** (-power)
 
 
+def f0_matrix(grid: SpectralGrid, s, sum_rule: bool = False, real: bool = False) -> np.ndarray:
+    """Complex M with f0(s_j) = c0/16π + M @ h_nodes, eq. (16) with c0 held fixed:
+    16π² (f0 − c0/16π) = ∫ρ [1/(s' − s) − 3/(s' − 4/3) + K^{(4)}(s, s')] (upper lip s + i0 for
+    real s, the physical sheet off the axis); with `sum_rule`, f0(s_j) = M @ h_nodes: the sum
+    rule (24) c0 = (3/π)∫ρ/(s' − 4/3) cancels c0/16π against the −3/(s' − 4/3) term. `real`: the
+    real matrix of Re f0 for real s (principal values), as the elastic iterations, the neural
+    primal and the grid SDP impose it."""
+    M = grid.cauchy_matrix(s).real if real else grid.cauchy_matrix(s)
+    if not sum_rule:
+        M = M - 3.0 * grid.smooth_weights(sum_rule_kernel(1))[None, :]
+    return (M + grid.smooth_matrix(froissart_gribov_kernel, s)) / (16 * np.pi**2)
+
+
 def spectral_grid(n: int, s_switch: float = 1e4, s_max: float = 1e12, bulk_fraction: float = 0.75) -> SpectralGrid:
     """Piecewise-linear spectral grid on `smatrix.grids.spectral_nodes` (4, uniform in the wavelet
     angle θ up to s_switch, geometric in s − 4 up to s_max)."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -151,10 +151,34 @@ def dual_grid(cutoff: float, segments: int, max_ratio: float = 1.15) -> DualGrid
     return DualGrid(dual_nodes(cutoff, segments, max_ratio))
 
 
-def auxiliary_F(s, G, nu: float, mu: float) -> np.ndarray:
-    """F(s) of eq. (80) from G(s) (any array shape, numpy or cvxpy-compatible for G)."""
-    return (16 * np.pi / phase_space(s)) * ((3 * nu / np.pi) / (s - S0_CROSSING)
-                                             + (mu / np.pi) / (s - S0_CROSSING) ** 3 + G)
+@dataclass(frozen=True)
+class AuxiliaryF:
+    """F(s) of eq. (80) at fixed energies s_j, affine in the multiplier's parameters x (G = K @ x):
+
+        F = A @ x + ν n + μ m,   A = (16π/ϱ) K,   n = (16π/ϱ)(3/π)/(s − 4/3),   m = (16π/ϱ)(1/π)/(s − 4/3)³.
+
+    The one formula of F: the coefficients are float64 numpy arrays, `converted` maps them to
+    another array library (torch tensors, mpmath object arrays) and the same call evaluates F
+    there; cvxpy expressions for x, ν (and a cvxpy Parameter for μ) work as they are."""
+
+    A: Any
+    n: Any
+    m: Any
+
+    @classmethod
+    def at(cls, s, K) -> "AuxiliaryF":
+        """The coefficients at energies s > 4 for the kernel map K (G(s_j) = (K @ x)_j)."""
+        s = np.asarray(s, dtype=float)
+        scale = 16 * np.pi / phase_space(s)
+        return cls(scale[:, None] * np.asarray(K), scale * (3 / np.pi) / (s - S0_CROSSING),
+                   scale * ((1 / np.pi) / (s - S0_CROSSING) ** 3))
+
+    def __call__(self, x, nu, mu):
+        return self.A @ x + nu * self.n + mu * self.m
+
+    def converted(self, to: Callable) -> "AuxiliaryF":
+        """The same F with every coefficient array passed through `to` (e.g. torch.as_tensor)."""
+        return AuxiliaryF(to(self.A), to(self.n), to(self.m))
 
 
 def dual_integrand_ir(F, w, s) -> np.ndarray:
@@ -222,6 +246,15 @@ class DualQuadrature:
     K_ir: np.ndarray        # G(s_ir) = K_ir @ w_nodes
     K_uv: np.ndarray        # G(s_uv) = K_uv @ w_nodes
 
+    @cached_property
+    def F_ir(self) -> AuxiliaryF:
+        """F(s_ir) of eq. (80) in the node values w_i."""
+        return AuxiliaryF.at(self.s_ir, self.K_ir)
+
+    @cached_property
+    def F_uv(self) -> AuxiliaryF:
+        return AuxiliaryF.at(self.s_uv, self.K_uv)
+
 
 def quadrature_nodes(grid: DualGrid, uv_segments: int, s_max: float, q: int) -> tuple[np.ndarray, ...]:
     """Gauss–Legendre nodes/weights: q per w-segment on [4, Λ] in the wavelet angle θ, and q per
@@ -258,8 +291,7 @@ def dual_quadrature(cutoff: float, ir_segments: int, uv_segments: int, s_max: fl
 
 def dual_objective(quad: DualQuadrature, w_nodes, nu: float, mu: float) -> dict:
     """Exact dual objective (eqs. 47, 80) of piecewise-linear w on `quad`'s nodes."""
-    F_ir = auxiliary_F(quad.s_ir, quad.K_ir @ w_nodes, nu, mu)
-    F_uv = auxiliary_F(quad.s_uv, quad.K_uv @ w_nodes, nu, mu)
+    F_ir, F_uv = quad.F_ir(w_nodes, nu, mu), quad.F_uv(w_nodes, nu, mu)
     integral = (quad.q_ir @ dual_integrand_ir(F_ir, quad.W_ir @ w_nodes, quad.s_ir)
                 + quad.q_uv @ dual_integrand_uv(F_uv))
     # beyond s_max: |F| decays at least like 1/s² unless ν > 0 keeps F > 0
@@ -304,6 +336,6 @@ def dual_partial_wave(grid: DualGrid, w_nodes, nu: float, mu: float, s) -> np.nd
     """S0(s) = (F + i w/ϱ)/sqrt(F² + w²/ϱ²) on [4, Λ] (eq. 43): the elastic amplitude the dual
     multipliers describe at optimality (f0 = (S0 − 1)/(iϱ))."""
     s = np.atleast_1d(np.asarray(s, dtype=float))
-    F = auxiliary_F(s, grid.kernel_matrix(s) @ w_nodes, nu, mu)
+    F = AuxiliaryF.at(s, grid.kernel_matrix(s))(w_nodes, nu, mu)
     r = (grid.values(s) @ w_nodes) / phase_space(s)
     return (F + 1j * r) / np.hypot(F, r)

@@ -30,12 +30,19 @@ import scipy.optimize
 from .amplitude import SpectralAmplitude
 from .analysis import regge_L0, regge_re_f0
 from .cache import cached_arrays, rows_agree
-from .dispersion import SpectralGrid, sum_rule_kernel
-from .elastic import re_f0_matrix
+from .dispersion import SpectralGrid, f0_matrix, sum_rule_kernel
 from .grids import primal_nodes
 from .kinematics import phase_space
 
 BRANCHES = {"regular": 0.0, "singular": 2.0}   # h(4) = 1 − S0(4)
+
+
+def unitarity_residual(h, X, eta=None):
+    """Φ = |S0|² − 1 (+ η) = h² − 2h + X² (+ η) for h = 1 − Re S0, X = Im S0 = ϱ Re f0 (eq. 56;
+    with an inelasticity source η ≥ 0 the equation |S0|² = 1 − η). Any array library (numpy,
+    torch, mpmath object arrays); the one formula of the spectral-grid, polish and neural residuals."""
+    out = h * h - 2.0 * h + X * X
+    return out if eta is None else out + eta
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,7 @@ def grid_operators(spec: GridSpec = GridSpec()) -> GridOperators:
     n = int(np.searchsorted(grid.nodes, spec.s_imposed, side="right")) - 1
     points = grid.nodes[1:n + 1]
     arrays = cached_arrays("zero-ddisc-primal-grid", spec.__dict__, lambda: _build(grid, n),
-                           check=lambda A: rows_agree(A["re_f0"], lambda i: re_f0_matrix(grid, points[i]))
+                           check=lambda A: rows_agree(A["re_f0"], lambda i: f0_matrix(grid, points[i], real=True))
                            and rows_agree(A["c2"][None, :], lambda i: _c2_row(grid)[None, :]))
     return GridOperators(grid, n, arrays["re_f0"], arrays["c2"])
 
@@ -103,7 +110,7 @@ def operators_on(grid: SpectralGrid) -> GridOperators:
 
 
 def _build(grid: SpectralGrid, n: int) -> dict:
-    return {"re_f0": re_f0_matrix(grid, grid.nodes[1:n + 1]), "c2": _c2_row(grid)}
+    return {"re_f0": f0_matrix(grid, grid.nodes[1:n + 1], real=True), "c2": _c2_row(grid)}
 
 
 def _c2_row(grid: SpectralGrid) -> np.ndarray:
@@ -178,9 +185,7 @@ class UnitarityEquations:
 
     def residual(self, h: np.ndarray, c0: float) -> np.ndarray:
         """Φ = h² − 2h + X² (+ η) = |S0|² − 1 (+ η) at the imposed nodes (eq. 56)."""
-        X = self.phase_space * self.re_f0(h, c0)
-        out = h * h - 2.0 * h + X * X
-        return out if self.eta is None else out + self.eta
+        return unitarity_residual(h, self.phase_space * self.re_f0(h, c0), self.eta)
 
     def c2(self, h: np.ndarray) -> float:
         row, r0 = self.c2_folded
@@ -267,8 +272,7 @@ class _Equations:
 
     def phi(self, h, lam):
         """|S0|² − 1 + λη at the nodes (eq. 56 with the source)."""
-        X = self.A @ h + self.x0
-        return h * h - 2.0 * h + X * X + (0.0 if self.eta is None else lam * self.eta)
+        return unitarity_residual(h, self.A @ h + self.x0, None if self.eta is None else lam * self.eta)
 
     def _mod(self, lam):
         """m = sqrt(1 − λη) and dm/dλ (1 and 0 when elastic)."""
