@@ -44,7 +44,7 @@ from smatrix.errors import BadInput
 from smatrix.outputs import check_output_file
 from smatrix.inelasticity import InelasticityProfile
 from smatrix.result import Result
-from smatrix.unitarity import BRANCHES, GridSpec, UnitarityEquations, grid_operators, polish, unitarity_residual
+from smatrix.unitarity import BRANCHES, GridSpec, UnitarityEquations, grid_operators, polish, spin0_residual
 
 ANSATZE = tuple(BRANCHES)       # regular, singular
 S_ELASTIC = 16.0                # multi-particle threshold s_MP (eq. 11)
@@ -155,7 +155,7 @@ class _Loss:
     def __call__(self, h_reg, h_sing):
         h = h_reg + h_sing
         X = self.A @ h_reg + self.x_const
-        phi = unitarity_residual(h, X)                                     # |S0|² − 1 (eq. 56)
+        phi = spin0_residual(h, X)                                     # |S0|² − 1 (eq. 56)
         el = self.elastic
         unit = torch.mean(self.w * (el * phi**2 + self.gamma_inel * (1 - el) * torch.relu(phi) ** 2))
         c2 = self.row @ h_reg + self.c2_const

@@ -37,7 +37,7 @@ from .kinematics import phase_space
 BRANCHES = {"regular": 0.0, "singular": 2.0}   # h(4) = 1 − S0(4)
 
 
-def unitarity_residual(h, X, eta=None):
+def spin0_residual(h, X, eta=None):
     """Φ = |S0|² − 1 (+ η) = h² − 2h + X² (+ η) for h = 1 − Re S0, X = Im S0 = ϱ Re f0 (eq. 56;
     with an inelasticity source η ≥ 0 the equation |S0|² = 1 − η). Any array library (numpy,
     torch, mpmath object arrays); the one formula of the spectral-grid, polish and neural residuals."""
@@ -185,7 +185,7 @@ class UnitarityEquations:
 
     def residual(self, h: np.ndarray, c0: float) -> np.ndarray:
         """Φ = h² − 2h + X² (+ η) = |S0|² − 1 (+ η) at the imposed nodes (eq. 56)."""
-        return unitarity_residual(h, self.phase_space * self.re_f0(h, c0), self.eta)
+        return spin0_residual(h, self.phase_space * self.re_f0(h, c0), self.eta)
 
     def c2(self, h: np.ndarray) -> float:
         row, r0 = self.c2_folded
@@ -272,7 +272,7 @@ class _Equations:
 
     def phi(self, h, lam):
         """|S0|² − 1 + λη at the nodes (eq. 56 with the source)."""
-        return unitarity_residual(h, self.A @ h + self.x0, None if self.eta is None else lam * self.eta)
+        return spin0_residual(h, self.A @ h + self.x0, None if self.eta is None else lam * self.eta)
 
     def _mod(self, lam):
         """m = sqrt(1 − λη) and dm/dλ (1 and 0 when elastic)."""

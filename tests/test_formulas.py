@@ -9,16 +9,16 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from smatrix.dispersion import SpectralGrid, f0_matrix, froissart_gribov_kernel, spectral_grid
+from smatrix.dispersion import SpectralGrid, f0_matrix, spectral_grid
 from smatrix.dual import AuxiliaryF, DualGrid, dual_grid
 from smatrix.errors import BadInput
 from smatrix.grids import (MOTHER_CENTRE, dense_check_points, dual_nodes, log_subdivide, primal_nodes,
                            product_grid, s_of_theta, spectral_nodes, subdivided_points, theta_nodes, theta_of_s,
                            unitarity_grid)
 from smatrix.inelasticity import demo_profile, load_profile
-from smatrix.kinematics import S0_CROSSING, phase_space, t_of_z, u_of
+from smatrix.kinematics import phase_space, t_of_z, u_of
 from smatrix.quadrature import angular_rule, gauss_legendre, legendre_rule, panel_rule
-from smatrix.unitarity import GridSpec, UnitarityEquations, operators_on, unitarity_residual
+from smatrix.unitarity import GridSpec, UnitarityEquations, operators_on, spin0_residual
 
 torch = pytest.importorskip("torch")
 MPF = np.vectorize(lambda v: mp.mpf(float(v)), otypes=[object])
@@ -90,12 +90,12 @@ def test_F_against_direct_quadrature(small_dual):
 
 def test_residual_in_three_array_libraries_and_as_S_matrix(rng):
     h, X, eta = rng.uniform(0, 2, 50), rng.uniform(-1, 1, 50), rng.uniform(0, 0.5, 50)
-    ref = unitarity_residual(h, X, eta)
+    ref = spin0_residual(h, X, eta)
     S = (1.0 - h) + 1j * X                                             # Re S0 = 1 − h, Im S0 = X
     assert np.max(np.abs(ref - (np.abs(S) ** 2 - 1.0 + eta))) < 1e-14
-    t = unitarity_residual(torch.as_tensor(h), torch.as_tensor(X), torch.as_tensor(eta)).numpy()
+    t = spin0_residual(torch.as_tensor(h), torch.as_tensor(X), torch.as_tensor(eta)).numpy()
     with mp.workdps(30):
-        m = unitarity_residual(MPF(h), MPF(X), MPF(eta))
+        m = spin0_residual(MPF(h), MPF(X), MPF(eta))
     assert np.max(np.abs(t - ref)) < 1e-14 and np.max(np.abs(np.array(m, dtype=float) - ref)) < 1e-14
 
 
