@@ -31,8 +31,8 @@ import numpy as np
 
 from smatrix.dual import (DUAL_OBJECTIVES, AuxiliaryF, DualDirection, DualGrid, certified_bound,
                           dual_objective, dual_quadrature)
-from smatrix.grids import theta_of_s
 from smatrix.errors import BadInput
+from smatrix.grids import theta_of_s
 from smatrix.kinematics import phase_space
 from smatrix.result import Result
 

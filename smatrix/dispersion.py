@@ -18,9 +18,9 @@ from functools import cached_property
 import numpy as np
 import scipy.linalg
 
+from .grids import spectral_nodes
 from .kinematics import S0_CROSSING
 from .quadrature import gauss_legendre
-from .grids import spectral_nodes
 
 _GL_ORDER = 16
 _NEAR = 1.5  # |v_x − ½| ≤ _NEAR (in segment units) → subtraction, else plain Gauss–Legendre

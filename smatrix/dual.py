@@ -32,9 +32,9 @@ import numpy as np
 from .cache import cached_arrays, rows_agree
 from .dispersion import hat_matrix, threshold_nodes
 from .errors import BadInput
+from .grids import MOTHER_CENTRE, dual_nodes, s_of_theta, theta_of_s
 from .kinematics import S0_CROSSING, phase_space
 from .quadrature import gauss_legendre
-from .grids import MOTHER_CENTRE, dual_nodes, s_of_theta, theta_of_s
 
 _GL = 12          # Gauss–Legendre points per w-segment for the smooth part of K̃
 _FAR = 4.0        # s > _FAR·Λ: combined, cancellation-free form of K̃

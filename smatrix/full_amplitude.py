@@ -26,9 +26,9 @@ import numpy as np
 from scipy.special import eval_legendre
 
 from .cache import cached_arrays, rows_agree
+from .grids import chebyshev_fractions, s_of_theta, theta_of_fraction
 from .kinematics import S0_CROSSING, phase_space, t_of_z, u_of
 from .quadrature import PROJECTION_RULE, angular_rule
-from .grids import chebyshev_fractions, s_of_theta, theta_of_fraction
 from .wavelets import rho_wavelet, rho_wavelet_derivative, threshold_term, threshold_term_derivative
 
 def wavelet_pairs(nmax: int) -> tuple[np.ndarray, np.ndarray]:
