@@ -116,7 +116,9 @@ class DualGrid:
 
 
 def _log_over(d, s):
-    """(2/d) log(1 + d/s), → 2/s as d → 0."""
+    """(2/d) log(1 + d/s), → 2/s as d → 0: K⁽⁴⁾(s', s) of smatrix.dispersion.froissart_gribov_kernel
+    with its own small-z series. Not merged into it: the two roundings differ by ~1e-16 and the dual
+    SOCP is sensitive to that (min c2 at 28π moved by 4e-8 when tried); docs numbers rest on this one."""
     z = d / s
     small = np.abs(z) < 1e-8
     zs = np.where(small, 1.0, z)
