@@ -19,7 +19,7 @@ from pathlib import Path
 
 from smatrix.full_amplitude import FullBasis, partial_wave_rows
 from smatrix.inelasticity import demo_profile
-from smatrix.wavelets import unitarity_grid
+from smatrix.grids import unitarity_grid
 
 PUBLISHED = 2.661336
 

@@ -20,7 +20,7 @@ from smatrix.qotam import (complex_sinkhorn, kernel_partial_waves, marginal_erro
                            sphere_kernel, sphere_rule, symmetric_scaling, unitarity_residual)
 from smatrix.cli.qotam import qotam_report
 from smatrix.simple_amplitudes import Phi3Tree, Phi4Tree
-from smatrix.wavelets import unitarity_grid
+from smatrix.grids import unitarity_grid
 
 
 def scaling_table(name, amp, s, lmaxes):

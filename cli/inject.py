@@ -60,7 +60,7 @@ def markdown_table(table: dict) -> str:
     obj = table["objective"]
     head = "max c0/32π" if obj == "max-c0" else f"min c2 at c0/π = {table['c0_over_pi']:.6g}"
     nmaxs = sorted({r["nmax"] for r in table["rows"]})
-    lines = [f"| J_min | " + " | ".join(f"{head}, Nmax {n} | cert. | max(|S|²−1) | max(|S|²−1+η) | s" for n in nmaxs) + " |",
+    lines = ["| J_min | " + " | ".join(f"{head}, Nmax {n} | cert. | max(|S|²−1) | max(|S|²−1+η) | s" for n in nmaxs) + " |",
              "|---|" + "---|---|---|---|---|" * len(nmaxs)]
     for jmin in sorted({r["jmin"] for r in table["rows"]}):
         cells = []

@@ -94,7 +94,7 @@ def run(a) -> int:
         raise BadInput("--steps, --step-size and --epsilon must be ≥ 0")
     amp, info = _amplitude(a)
     if amp is None:
-        from smatrix.main import EXIT_FAILED
+        from .main import EXIT_FAILED
         print(f"failed: the {a.amplitude} amplitude was not obtained ({info['status']}: {info['message']})",
               file=sys.stderr)
         return EXIT_FAILED

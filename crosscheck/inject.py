@@ -22,6 +22,7 @@ import numpy as np
 
 from smatrix.sdp.full_wavelet import FullConfig, solve_full
 from smatrix.errors import BadInput
+from smatrix.grids import above_threshold
 from smatrix.inelasticity import InelasticityProfile, load_profile
 from smatrix.kinematics import phase_space
 
@@ -65,8 +66,7 @@ def load_injection_profile(path: str, c0: float | None, jmin: int, extend: str =
     c0 is None): spins 0, 2, …, J_min all present; η_J < 1 (η_J = 1 forces S_J = 0, total
     absorption, which no 2PRR profile has); η_J = 0 below s = 16. Returns (profile, c0); one-line
     BadInput on every violation."""
-    profile = load_profile(path, extend)
-    profile.require_spins(list(range(0, jmin + 1, 2)))
+    profile = load_profile(path, extend, list(range(0, jmin + 1, 2)))
     meta_c0 = profile.meta.get("c0")
     if meta_c0 is not None:
         try:
@@ -183,7 +183,7 @@ def load_2prr_amplitude(path: str):
 def comparison_energies(twoprr, n: int = 160) -> np.ndarray:
     """s from just above threshold up to the 2PRR amplitude's last free node (its trusted range)."""
     top = float(twoprr.grid.nodes[-2]) * 0.999
-    return 4.0 + np.geomspace(1e-3, top - 4.0, n)
+    return above_threshold(1e-3, top - 4.0, n)
 
 
 def agreement_limit(s: np.ndarray, a: np.ndarray, b: np.ndarray, rel: float | None = None,

@@ -155,8 +155,9 @@ def all_spin_row(amplitude) -> dict[str, Any]:
     import numpy as np
 
     from smatrix.certify import DEFAULT_TOLERANCE
+    from smatrix.grids import above_threshold
     from smatrix.optical import all_spin_check
-    s = 4.0 + np.geomspace(ALL_SPIN_S[0], ALL_SPIN_S[1], int(ALL_SPIN_S[2]))
+    s = above_threshold(ALL_SPIN_S[0], ALL_SPIN_S[1], int(ALL_SPIN_S[2]))
     eta0 = 1.0 - np.abs(np.asarray(amplitude.S(0, s), dtype=complex)) ** 2
     return all_spin_check(amplitude, s, [0], eta0[None, :], DEFAULT_TOLERANCE, trace=False)
 
@@ -167,7 +168,8 @@ def boundary_analysis(amplitude) -> dict[str, Any]:
     import numpy as np
 
     from smatrix.analysis import phase_shift, s0_real_zeros, s0_zeros
-    s = 4.0 + np.geomspace(ANALYSIS_S[0], ANALYSIS_S[1], int(ANALYSIS_S[2]))
+    from smatrix.grids import above_threshold
+    s = above_threshold(ANALYSIS_S[0], ANALYSIS_S[1], int(ANALYSIS_S[2]))
     S = amplitude.S(0, s)
     zeros = s0_zeros(amplitude, *RESONANCE_WINDOW)
     as_list = lambda a: np.asarray(a, dtype=float).tolist()   # longdouble (wavelets) → float

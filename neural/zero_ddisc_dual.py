@@ -25,7 +25,7 @@ import torch
 from smatrix.dual import DualDirection, certified_bound, dual_objective, dual_quadrature
 from smatrix.errors import BadInput
 from smatrix.outputs import check_output_file
-from smatrix.kinematics import S0_CROSSING, phase_space
+from smatrix.kinematics import phase_space
 from smatrix.result import Result
 from smatrix.status import CONVERGED, FAILED
 
@@ -92,20 +92,17 @@ class _Problem:
         self.x = t(4.0 / nodes)
         self.envelope = t(_scale(config, d) * np.sqrt(1.0 - 4.0 / nodes) * (4.0 / nodes) ** config.power)
         self.int_row = t(self.quad.grid.integral_row / (16 * np.pi))
-        self.W_ir, self.K_ir, self.K_uv = t(self.quad.W_ir), t(self.quad.K_ir), t(self.quad.K_uv)
+        self.W_ir = t(self.quad.W_ir)
+        self.F_ir, self.F_uv = self.quad.F_ir.converted(t), self.quad.F_uv.converted(t)   # eq. (80)
         self.q_ir, self.q_uv = t(self.quad.q_ir), t(self.quad.q_uv)
         self.inv_rho = t(1.0 / phase_space(self.quad.s_ir))
-        self.pref_ir, self.pref_uv = (t(16 * np.pi / phase_space(s)) for s in (self.quad.s_ir, self.quad.s_uv))
-        self.nu_ir, self.nu_uv = (t((3 / np.pi) / (s - S0_CROSSING)) for s in (self.quad.s_ir, self.quad.s_uv))
-        self.mu_ir, self.mu_uv = (t((d.mu / np.pi) / (s - S0_CROSSING) ** 3) for s in (self.quad.s_ir, self.quad.s_uv))
         self.d = d
 
     def w_nodes(self, net, nu_param):
         return self.envelope * net(self.x)
 
     def loss(self, w, nu):
-        F_ir = self.pref_ir * (nu * self.nu_ir + self.mu_ir + self.K_ir @ w)
-        F_uv = self.pref_uv * (nu * self.nu_uv + self.mu_uv + self.K_uv @ w)
+        F_ir, F_uv = self.F_ir(w, nu, self.d.mu), self.F_uv(w, nu, self.d.mu)
         r = (self.W_ir @ w) * self.inv_rho
         D = self.q_ir @ (torch.sqrt(F_ir**2 + r**2 + 1e-300) - F_ir) + 2 * self.q_uv @ torch.relu(-F_uv)
         int_w = self.int_row @ w

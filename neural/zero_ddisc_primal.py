@@ -42,7 +42,7 @@ from smatrix.outputs import check_output_file
 from smatrix.inelasticity import InelasticityProfile
 from smatrix.result import Result
 from smatrix.status import CONVERGED, FAILED, NOT_CONVERGED, OFF_TARGET, OUTSIDE
-from smatrix.unitarity import BRANCHES, GridSpec, UnitarityEquations, grid_operators, polish
+from smatrix.unitarity import BRANCHES, GridSpec, UnitarityEquations, grid_operators, polish, spin0_residual
 
 from .blocks import celu_blocks, output_layer
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -145,7 +145,7 @@ class _Loss:
     def __call__(self, h_reg, h_sing):
         h = h_reg + h_sing
         X = self.A @ h_reg + self.x_const
-        phi = h * h - 2.0 * h + X * X                                      # |S0|² − 1 (eq. 56)
+        phi = spin0_residual(h, X)                                     # |S0|² − 1 (eq. 56)
         el = self.elastic
         unit = torch.mean(self.w * (el * phi**2 + self.gamma_inel * (1 - el) * torch.relu(phi) ** 2))
         c2 = self.row @ h_reg + self.c2_const

@@ -25,13 +25,14 @@ from smatrix.certificate import Certificate, Check
 from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points, unitarity_certificate, wave_violation, worst_point
 from smatrix.errors import BadInput
 from smatrix.full_amplitude import FullAmplitude, FullBasis, cached_partial_wave_rows, partial_wave_rows
+from smatrix.grids import unitarity_grid
 from smatrix.inelasticity import InelasticityProfile, load_profile
 from smatrix.kinematics import phase_space
 from smatrix.optical import all_spin_check
 from smatrix.refine import Attempt, RefineBudget, refine_until_certified
 from smatrix.result import Result, config_hash
-from smatrix.wavelets import unitarity_grid
 
+from .inelastic import covered
 from .objectives import check_objective
 from .reduced_socp import ReducedSDPB, reduced_sdpb_problem, reduced_solution_from_sdpb, solve_reduced_sdpb, solve_reduced_socp
 from .solve import failure_message
@@ -88,11 +89,8 @@ def _eta(profile: InelasticityProfile | None, jmin: int, spins, s) -> np.ndarray
 
 def _load_full_profile(config: FullConfig) -> InelasticityProfile | None:
     """The η_J profile of the configuration (None: elastic), checked to hold every imposed spin."""
-    if config.inelasticity is None:
-        return None
-    profile = load_profile(config.inelasticity, config.eta_extend)
-    profile.require_spins([J for J in _spins(config.jmax) if J <= config.jmin])
-    return profile
+    return load_profile(config.inelasticity, config.eta_extend,
+                        [J for J in _spins(config.jmax) if J <= config.jmin])
 
 
 def _design(basis: FullBasis, uv_condition: bool) -> np.ndarray:
@@ -173,8 +171,7 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
     if config.rounds == 0:
         return solve_at(s_grid).result
     # points where the profile says nothing are left out of the refinement (η there is not defined)
-    lo, hi = (profile.s[0], profile.s[-1]) if profile is not None and profile.extend == "error" else (4.0, np.inf)
-    return refine_until_certified(lambda p: solve_at(p[(p >= lo) & (p <= hi)] if p.size > s_grid.size else p),
+    return refine_until_certified(lambda p: solve_at(covered(profile, p) if p.size > s_grid.size else p),
                                   s_grid, RefineBudget(rounds=config.rounds, per_round=16, confirm=0,
                                                        seconds=300.0))
 

@@ -18,11 +18,7 @@ from smatrix.result import config_hash
 
 def load_eta0(path: str | None, extend: str) -> InelasticityProfile | None:
     """The profile at `path` (None: elastic), with a clear error if it has no η_0."""
-    if path is None:
-        return None
-    profile = load_profile(path, extend)
-    profile.require_spins([0])
-    return profile
+    return load_profile(path, extend, spins=[0])
 
 
 def eta_hash(profile: InelasticityProfile | None) -> str | None:
@@ -56,22 +52,18 @@ def cone_radius(profile: InelasticityProfile | None, s) -> np.ndarray:
 def covered(profile: InelasticityProfile | None, s: np.ndarray) -> np.ndarray:
     """The points of `s` where a cone radius can be imposed: all of them unless the profile says
     nothing outside its s range (extend="error"); used for the points the refinement adds."""
-    if profile is None or profile.extend != "error":
-        return s
-    return s[(s >= profile.s[0]) & (s <= profile.s[-1])]
+    return s if profile is None else s[profile.covers(s)]
 
 
 def certificate_eta(profile: InelasticityProfile | None) -> Callable[[np.ndarray], np.ndarray] | None:
     """η0 on the certificate's points (hook of smatrix.certify.certify_spin0)."""
     if profile is None:
         return None
-    if profile.extend != "error":
-        return lambda s: profile(0, s)
 
     def eta(s):
         s = np.asarray(s, dtype=float)
         out = np.zeros(s.size)
-        inside = (s >= profile.s[0]) & (s <= profile.s[-1])
+        inside = profile.covers(s)
         out[inside] = profile(0, s[inside])
         return out
     return eta

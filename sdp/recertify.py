@@ -14,8 +14,8 @@ import numpy as np
 from smatrix.certify import certify_spin0, dense_check_points, spin0_certificate, unitarity_violation
 from smatrix.dual import DualDirection, DualGrid, certified_bound, dual_objective, dual_quadrature
 from smatrix.errors import BadInput
+from smatrix.grids import unitarity_grid
 from smatrix.result import Result
-from smatrix.wavelets import unitarity_grid
 
 from .inelastic import certificate_eta, load_eta0
 
@@ -38,7 +38,7 @@ def recertify(res: Result) -> dict:
         from smatrix.inelasticity import load_profile
         fields = {k: cfg[k] for k in FullConfig.__dataclass_fields__ if k in cfg}
         config = FullConfig(**fields)
-        profile = None if config.inelasticity is None else load_profile(config.inelasticity, config.eta_extend)
+        profile = load_profile(config.inelasticity, config.eta_extend)
         cert, _, _ = certify_full(amp, unitarity_grid(config.grid), config, profile)
         return _primal(cert["max_unitarity_violation"], cert["passed"], stored)
     if res.method == "primal-wavelet" and res.solver == "sdpb" and "coefficients_mp" in res.extra:

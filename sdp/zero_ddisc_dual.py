@@ -29,10 +29,12 @@ import cvxpy as cp
 import mpmath as mp
 import numpy as np
 
-from smatrix.dual import (DUAL_OBJECTIVES, DualDirection, DualGrid, auxiliary_F,
-                          certified_bound, dual_objective, dual_quadrature, theta_of_s)
+from smatrix.problem import OBJECTIVES as DUAL_OBJECTIVES
+from smatrix.dual import (AuxiliaryF, DualDirection, DualGrid, certified_bound,
+                          dual_objective, dual_quadrature)
 from smatrix.errors import BadInput
-from smatrix.kinematics import S0_CROSSING, phase_space
+from smatrix.grids import theta_of_s
+from smatrix.kinematics import phase_space
 from smatrix.result import Result
 from smatrix.status import OPTIMAL, OPTIMAL_INACCURATE
 
@@ -66,8 +68,8 @@ class DualOperators:
     q_uv: np.ndarray
     E: np.ndarray           # w at the grid nodes = E @ coef
     w_ir: np.ndarray        # w(s_ir) = w_ir @ coef
-    G_ir: np.ndarray        # G(s_ir) = G_ir @ coef
-    G_uv: np.ndarray
+    F_ir: AuxiliaryF        # F(s_ir) = F_ir(coef, ν, μ), eq. (80)
+    F_uv: AuxiliaryF
     int_w: np.ndarray       # ∫_4^Λ w ds = int_w @ coef
     boundary: np.ndarray    # rows giving w(4), w(Λ)
 
@@ -103,19 +105,13 @@ def dual_operators(cutoff: float, n_cheb: int, ir_segments: int, uv_segments: in
     quad = dual_quadrature(cutoff, ir_segments, uv_segments, s_max, q)
     E = chebyshev_basis(quad.grid, quad.grid.nodes, n_cheb)  # piecewise-linear w through these values
     return DualOperators(quad.grid, quad.s_ir, quad.q_ir, quad.s_uv, quad.q_uv, E, quad.W_ir @ E,
-                         quad.K_ir @ E, quad.K_uv @ E, quad.grid.integral_row @ E, E[[0, -1]])
+                         AuxiliaryF.at(quad.s_ir, quad.K_ir @ E), AuxiliaryF.at(quad.s_uv, quad.K_uv @ E),
+                         quad.grid.integral_row @ E, E[[0, -1]])
 
 
 def _operators(c: DualConfig, q: int) -> DualOperators:
     ir, uv = _segments(c)
     return dual_operators(float(c.cutoff), int(c.n_cheb), ir, uv, float(c.s_max), q)
-
-
-def _F_affine(s, G, coef, nu, mu):
-    """F(s) of eq. (80) as a cvxpy expression in (coef, ν)."""
-    scale = 16 * np.pi / phase_space(s)
-    return (scale[:, None] * G) @ coef + nu * (scale * (3 / np.pi) / (s - S0_CROSSING)) \
-        + auxiliary_F(s, 0.0 * s, 0.0, 1.0) * mu   # linear in μ (a number or a cvxpy Parameter)
 
 
 def solve_dual(objective: str, c0: float | None = None, config: DualConfig = DualConfig(),
@@ -177,8 +173,7 @@ def _dual_problem(config: DualConfig, ops: DualOperators, d: DualDirection) -> _
     nu = cp.Variable(nonneg=True) if config.sum_rule else cp.Constant(0.0)
     mu = d.mu
     w_ir = ops.w_ir @ coef
-    F_ir = _F_affine(ops.s_ir, ops.G_ir, coef, nu, mu)
-    F_uv = _F_affine(ops.s_uv, ops.G_uv, coef, nu, mu)
+    F_ir, F_uv = ops.F_ir(coef, nu, mu), ops.F_uv(coef, nu, mu)   # cvxpy expressions in (coef, ν)
     # m = 2qλ: each node's contribution to ∫2λ; rows scaled by the weights q (the UV weights
     # reach 1e15 while F there is ~1e-15, which a solver would otherwise see as ill-posed)
     m_ir = cp.Variable(ops.s_ir.size)
@@ -236,12 +231,11 @@ def dual_sdpb_problem(d: DualDirection, config: DualConfig, ops: DualOperators, 
     with mp.workdps(digits):
         pi = mp.pi
         # affine pieces of F at the nodes: F = Fc @ coef + Fn ν + F0 (eq. 80)
-        def F_parts(s, G):
-            scale = mpf(16 * np.pi / phase_space(s))
-            return (scale[:, None] * mpf(G), scale * mpf((3 / np.pi) / (s - S0_CROSSING)),
-                    mpf(auxiliary_F(s, 0.0 * s, 0.0, d.mu)))
-        Fc_ir, Fn_ir, F0_ir = F_parts(ops.s_ir, ops.G_ir)
-        Fc_uv, Fn_uv, F0_uv = F_parts(ops.s_uv, ops.G_uv)
+        def F_parts(F):
+            F = F.converted(mpf)
+            return F.A, F.n, F(np.zeros(nc, dtype=int), 0, mp.mpf(d.mu))
+        Fc_ir, Fn_ir, F0_ir = F_parts(ops.F_ir)
+        Fc_uv, Fn_uv, F0_uv = F_parts(ops.F_uv)
         q_ir, q_uv = mpf(ops.q_ir), mpf(ops.q_uv)
         rho_ir = mpf(phase_space(ops.s_ir))
         zero = lambda *shape: np.zeros(shape, dtype=int).astype(object)

@@ -19,7 +19,8 @@ import numpy as np
 
 from smatrix.amplitude import SpectralAmplitude
 from smatrix.certify import DEFAULT_TOLERANCE, measure_spin0, spin0_certificate
-from smatrix.dispersion import SpectralGrid, froissart_gribov_kernel, spectral_grid, sum_rule_kernel
+from smatrix.dispersion import SpectralGrid, f0_matrix, spectral_grid, sum_rule_kernel
+from smatrix.grids import refined_nodes, subdivided_points
 from smatrix.kinematics import phase_space
 from smatrix.refine import Attempt, RefineBudget, merge_points, refine_until_certified
 from smatrix.result import Result
@@ -58,20 +59,10 @@ class GridOperators:
 
 def imposed_points(grid: SpectralGrid, per_segment: int) -> np.ndarray:
     """Nodes s_1..s_{N−1} and `per_segment − 1` points inside each segment (even in log(s − 4))."""
-    y = np.log(grid.nodes[1:] - 4.0)
-    frac = np.arange(per_segment) / per_segment
-    return 4.0 + np.exp(np.concatenate([(y[:-1, None] + np.diff(y)[:, None] * frac).ravel(), [y[-1]]]))[:-1]
+    return subdivided_points(grid.nodes[1:], per_segment)
 
 
 REFINE_FROM = 5.6  # above the threshold resonance: where the max-c0 error lives (docs/convergence.md)
-
-
-def refined_nodes(nodes: np.ndarray, lo: float, hi: float, factor: int) -> np.ndarray:
-    """Split every segment inside [lo, hi] into `factor` geometric pieces."""
-    k = np.nonzero((nodes[:-1] >= lo) & (nodes[1:] <= hi))[0]
-    frac = np.arange(1, factor) / factor
-    extra = np.exp(np.log(nodes[k])[:, None] + np.log(nodes[k + 1] / nodes[k])[:, None] * frac[None]).ravel()
-    return np.sort(np.concatenate([nodes, extra]))
 
 
 @lru_cache(maxsize=4)
@@ -88,12 +79,10 @@ def operators_on(grid: SpectralGrid, per_segment: int = 2, extra: np.ndarray | N
     s = imposed_points(grid, per_segment)
     if extra is not None:
         s = merge_points(s, extra[extra > grid.nodes[0]])   # beyond the last node h = 0, Re f0 ≠ 0
-    # 16π² Re f0 = ∫ρ[PV 1/(s'−s) + K(s,s')] once c0/16π cancels −3∫ρ/(s'−4/3)/16π² by (24)
-    kern = grid.cauchy_matrix(s).real + grid.smooth_matrix(froissart_gribov_kernel, s)
     free = slice(0, grid.size - 1)  # h(s_N) = 0
     return GridOperators(
         grid=grid, imposed=s, h_at=grid.h_values(s)[:, free],
-        re_f0=kern[:, free] / (16 * np.pi**2),
+        re_f0=f0_matrix(grid, s, sum_rule=True, real=True)[:, free],   # c0 eliminated by the sum rule (24)
         c0_row=(3 / np.pi) * grid.smooth_weights(sum_rule_kernel(1))[free],
         c2_row=(1 / np.pi) * grid.smooth_weights(sum_rule_kernel(3))[free],
     )

@@ -28,12 +28,12 @@ from smatrix.cache import cached_arrays
 from smatrix.certificate import Certificate
 from smatrix.certify import DEFAULT_TOLERANCE, dense_check_points, measure_spin0, spin0_certificate
 from smatrix.errors import BadInput
+from smatrix.grids import unitarity_grid, wavelet_centres
 from smatrix.kinematics import S0_CROSSING
 from smatrix.refine import Attempt, RefineBudget, refine_until_certified
 from smatrix.result import Result
 from smatrix.status import OPTIMAL, OPTIMAL_INACCURATE
-from smatrix.wavelets import (rho_wavelet_derivative, threshold_term_derivative, unitarity_grid,
-                              wavelet_centres, xsqrt)
+from smatrix.wavelets import rho_wavelet_derivative, threshold_term_derivative, xsqrt
 
 from .inelastic import certificate_eta, cone_radius, covered, eta_hash, load_eta0
 from .objectives import check_objective, objective_and_constraints

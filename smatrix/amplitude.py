@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from .dispersion import SpectralGrid, froissart_gribov_kernel, sum_rule_kernel
+from .dispersion import SpectralGrid, f0_matrix, sum_rule_kernel
 from .kinematics import S0_CROSSING, phase_space, u_of
 from .partial_waves import project, s_matrix
 from .wavelets import (rho_wavelet, rho_wavelet_derivative, threshold_term,
@@ -113,9 +113,7 @@ class SpectralAmplitude(ZeroDdiscAmplitude):
         # complex s: the same integrals off the axis (physical sheet)
         s = np.atleast_1d(np.asarray(s))
         s = s if np.iscomplexobj(s) else s.astype(float)
-        K = self.grid.smooth_matrix(froissart_gribov_kernel, s) @ self.h_nodes
-        C = self.grid.cauchy_matrix(s) @ self.h_nodes
-        return self._c0 / (16 * np.pi) + (C - 3.0 * self._subtraction + K) / (16 * np.pi**2)
+        return self._c0 / (16 * np.pi) + f0_matrix(self.grid, s) @ self.h_nodes
 
     def spectral_density(self, s):
         s = np.asarray(s, dtype=float)

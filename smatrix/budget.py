@@ -80,7 +80,7 @@ _DUAL = {"segments": 400, "seconds": 9.0}                                       
 def wavelet_estimate(nmax: int, grid: int) -> Estimate:
     """Zero-ddisc ρ-wavelet primal: the (W + 2)² basis map B in extended precision (24 bytes an entry
     with its integer identity), the (2·grid + 2) × W design, QR + SVD; W = |Σ(Nmax)|."""
-    from .wavelets import wavelet_centres
+    from .grids import wavelet_centres
     c, wavelets = _WAVELET, int(wavelet_centres(nmax).size)
     seconds = c["seconds"] * (wavelets / c["wavelets"]) ** c["power"] * (grid / c["grid"])
     return Estimate(f"wavelet primal, Nmax {nmax} ({wavelets} wavelets, {grid} points)",
@@ -90,7 +90,7 @@ def wavelet_estimate(nmax: int, grid: int) -> Estimate:
 def full_terms_bound(nmax: int) -> int:
     """Upper bound on the full-model ansatz size: 2 + |Σ(Nmax)| + Σ_k n_k(n_k + 1)/2 (pairs on one
     level θ_k, counted before the duplicates across levels are merged)."""
-    from .wavelets import chebyshev_fractions, wavelet_centres
+    from .grids import chebyshev_fractions, wavelet_centres
     return 2 + int(wavelet_centres(nmax).size) + sum(n * (n + 1) // 2 for n in
                                                      (len(chebyshev_fractions(k)) for k in range(1, nmax + 1)))
 

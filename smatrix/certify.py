@@ -17,24 +17,10 @@ import numpy as np
 
 from .amplitude import Amplitude
 from .certificate import Certificate, Check
+from .grids import dense_check_points
 from .partial_waves import s_matrix
 
 DEFAULT_TOLERANCE = 1e-6
-
-
-def dense_check_points(imposed, factor: int = 4, s_far: float = 1e16) -> np.ndarray:
-    """`factor`× as many points as `imposed` (each gap split evenly in log(s − 4)), plus
-    points approaching threshold (4 + 10⁻¹²…) and the deep UV up to `s_far`."""
-    s = np.unique(np.asarray(imposed, dtype=float))
-    s = s[s > 4.0]
-    if s.size < 2 or factor < 1:
-        raise ValueError("need ≥ 2 imposed points above threshold and factor ≥ 1")
-    y = np.log(s - 4.0)
-    frac = np.arange(factor) / factor
-    fine = (y[:-1, None] + np.diff(y)[:, None] * frac[None, :]).ravel()
-    lo = np.linspace(min(y[0], np.log(1e-12)), y[0], 12, endpoint=False)
-    hi = np.linspace(y[-1], max(np.log(s_far), y[-1]), 13)
-    return 4.0 + np.exp(np.unique(np.concatenate([lo, fine, hi])))
 
 
 def wave_violation(amplitude: Amplitude, s, spins: Sequence[int]) -> np.ndarray:

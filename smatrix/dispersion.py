@@ -18,8 +18,9 @@ from functools import cached_property
 import numpy as np
 import scipy.linalg
 
+from .grids import spectral_nodes
 from .kinematics import S0_CROSSING
-from .wavelets import s_of_theta
+from .quadrature import gauss_legendre
 
 _GL_ORDER = 16
 _NEAR = 1.5  # |v_x − ½| ≤ _NEAR (in segment units) → subtraction, else plain Gauss–Legendre
@@ -125,11 +126,10 @@ class SpectralGrid:
 
     def quadrature(self, order: int = _GL_ORDER):
         """Points s'_{k,p}, weights for ∫ρ k ds' per unit h, and the element shapes there."""
-        g, w = np.polynomial.legendre.leggauss(order)
-        v = 0.5 * (g + 1.0)
+        v, w = gauss_legendre(order)
         seg = np.arange(self.size - 1)[:, None]
         pts = self._map(seg, v[None, :])
-        wts = 0.5 * w[None, :] * self._measure(seg, v[None, :]).real
+        wts = w[None, :] * self._measure(seg, v[None, :]).real
         return pts, wts, self._shapes(v[None, :], seg)
 
     def smooth_weights(self, kernel) -> np.ndarray:
@@ -150,8 +150,7 @@ class SpectralGrid:
         """
         x = np.atleast_1d(np.asarray(x))
         pts, wts, shapes = self.quadrature()
-        g, w = np.polynomial.legendre.leggauss(_GL_ORDER)
-        v = 0.5 * (g + 1.0)
+        v, w = gauss_legendre(_GL_ORDER)
         C = np.zeros((x.size, self.size), dtype=complex)
         for start in range(0, x.size, _CHUNK):
             xs = x[start:start + _CHUNK]
@@ -228,11 +227,11 @@ def _banded(A):
 
 
 def _subtracted_cauchy(H, Hp, p, v, w, dx, one_minus_p):
-    """∫_0^1 H(v)/(v − p) dv = ∫[H(v) − H(p)]/(v − p) dv + H(p)·L(p) (Gauss–Legendre v, w);
+    """∫_0^1 H(v)/(v − p) dv = ∫[H(v) − H(p)]/(v − p) dv + H(p)·L(p) (Gauss–Legendre v, w on [0, 1]);
     `one_minus_p` is 1 − p computed without cancellation."""
     with np.errstate(divide="ignore", invalid="ignore"):
         integrand = (H - Hp[:, None]) / (v[None, :] - p[:, None])
-    return 0.5 * integrand @ w + Hp * _log_kernel(p, dx, one_minus_p)
+    return integrand @ w + Hp * _log_kernel(p, dx, one_minus_p)
 
 
 def _log_kernel(vx, Dx, one_minus):
@@ -269,16 +268,20 @@ def sum_rule_kernel(power: int):
     return lambda sp: (sp - S0_CROSSING) ** (-power)
 
 
+def f0_matrix(grid: SpectralGrid, s, sum_rule: bool = False, real: bool = False) -> np.ndarray:
+    """Complex M with f0(s_j) = c0/16π + M @ h_nodes, eq. (16) with c0 held fixed:
+    16π² (f0 − c0/16π) = ∫ρ [1/(s' − s) − 3/(s' − 4/3) + K^{(4)}(s, s')] (upper lip s + i0 for
+    real s, the physical sheet off the axis); with `sum_rule`, f0(s_j) = M @ h_nodes: the sum
+    rule (24) c0 = (3/π)∫ρ/(s' − 4/3) cancels c0/16π against the −3/(s' − 4/3) term. `real`: the
+    real matrix of Re f0 for real s (principal values), as the elastic iterations, the neural
+    primal and the grid SDP impose it."""
+    M = grid.cauchy_matrix(s).real if real else grid.cauchy_matrix(s)
+    if not sum_rule:
+        M = M - 3.0 * grid.smooth_weights(sum_rule_kernel(1))[None, :]
+    return (M + grid.smooth_matrix(froissart_gribov_kernel, s)) / (16 * np.pi**2)
+
+
 def spectral_grid(n: int, s_switch: float = 1e4, s_max: float = 1e12, bulk_fraction: float = 0.75) -> SpectralGrid:
-    """n nodes: 4, then uniform in the wavelet angle θ (s = 4 + (8/3)tan²(θ/2), eq. 91) up to
-    s_switch — dense at threshold and through the resonance region — then geometric in s up to
-    s_max (the Regge region, exponentially large s)."""
-    if n < 8:
-        raise ValueError(f"spectral grid too small: {n} nodes (need ≥ 8)")
-    if not (10.0 < s_switch < s_max) or not (0.1 <= bulk_fraction < 1.0):
-        raise ValueError("spectral grid needs 10 < s_switch < s_max and 0.1 ≤ bulk_fraction < 1")
-    n_bulk = max(2, int(round(bulk_fraction * (n - 1))))
-    theta_c = 2.0 * np.arctan(np.sqrt((s_switch - 4.0) / (8.0 / 3.0)))
-    bulk = s_of_theta(theta_c * np.arange(1, n_bulk + 1) / n_bulk)
-    tail = 4.0 + np.geomspace(s_switch - 4.0, s_max - 4.0, n - n_bulk)[1:]
-    return SpectralGrid(np.concatenate([[4.0], bulk, tail]))
+    """Piecewise-linear spectral grid on `smatrix.grids.spectral_nodes` (4, uniform in the wavelet
+    angle θ up to s_switch, geometric in s − 4 up to s_max)."""
+    return SpectralGrid(spectral_nodes(n, s_switch, s_max, bulk_fraction))

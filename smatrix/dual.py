@@ -25,25 +25,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from .cache import cached_arrays, rows_agree
 from .dispersion import hat_matrix, threshold_nodes
+from .grids import MOTHER_CENTRE, dual_nodes, s_of_theta, theta_of_s
 from .kinematics import S0_CROSSING, phase_space
-from .problem import OBJECTIVES as DUAL_OBJECTIVES, Problem
-from .wavelets import MOTHER_CENTRE, s_of_theta
+from .problem import Problem
+from .quadrature import gauss_legendre
 
 _GL = 12          # Gauss–Legendre points per w-segment for the smooth part of K̃
 _FAR = 4.0        # s > _FAR·Λ: combined, cancellation-free form of K̃
 _NEAR = 1.5       # Cauchy part in closed form on segments with |s − mid| ≤ _NEAR·length
 _CHUNK = 256
-
-
-def theta_of_s(s, centre: float = MOTHER_CENTRE) -> np.ndarray:
-    """Wavelet angle θ(s) = 2 arctan sqrt((s − 4)/(s* − 4)) (inverse of eq. 91); θ(∞) = π."""
-    return 2.0 * np.arctan(np.sqrt((np.asarray(s, dtype=float) - 4.0) / (centre - 4.0)))
 
 
 @dataclass(frozen=True)
@@ -92,10 +88,9 @@ class DualGrid:
 
     def _kernel_chunk(self, s):
         a, b = self.nodes[:-1], self.nodes[1:]
-        g, gw = np.polynomial.legendre.leggauss(_GL)
-        v = 0.5 * (g + 1.0)
+        v, gw = gauss_legendre(_GL)
         sp = a[:, None] + (b - a)[:, None] * v[None, :]             # (seg, p)
-        wt = 0.5 * gw[None, :] * (b - a)[:, None]
+        wt = gw[None, :] * (b - a)[:, None]
         S = s[:, None, None]
         far = (s > _FAR * self.cutoff)[:, None, None]
         d_sp = sp[None] - 4.0
@@ -121,7 +116,9 @@ class DualGrid:
 
 
 def _log_over(d, s):
-    """(2/d) log(1 + d/s), → 2/s as d → 0."""
+    """(2/d) log(1 + d/s), → 2/s as d → 0: K⁽⁴⁾(s', s) of smatrix.dispersion.froissart_gribov_kernel
+    with its own small-z series. Not merged into it: the two roundings differ by ~1e-16 and the dual
+    SOCP is sensitive to that (min c2 at 28π moved by 4e-8 when tried); docs numbers rest on this one."""
     z = d / s
     small = np.abs(z) < 1e-8
     zs = np.where(small, 1.0, z)
@@ -152,26 +149,38 @@ def _cauchy_hats(s, a, b):
 
 
 def dual_grid(cutoff: float, segments: int, max_ratio: float = 1.15) -> DualGrid:
-    """Nodes uniform in the wavelet angle θ on [4, Λ] — dense at threshold, as the amplitudes are —
-    with segments wider than a factor `max_ratio` in s split geometrically (large Λ)."""
-    if not cutoff > 4.0:
-        raise ValueError(f"the cutoff Λ must be above threshold (Λ > 4), got {cutoff}")
-    if segments < 2:
-        raise ValueError("the dual grid needs at least 2 segments")
-    th = theta_of_s(cutoff) * np.arange(segments + 1) / segments
-    s = s_of_theta(th)
-    s[0], s[-1] = 4.0, cutoff
-    pieces = [s[:2]]
-    for a, b in zip(s[1:-1], s[2:]):
-        k = max(1, int(np.ceil(np.log(b / a) / np.log(max_ratio))))
-        pieces.append(np.geomspace(a, b, k + 1)[1:])
-    return DualGrid(np.concatenate(pieces))
+    """The multiplier grid on `smatrix.grids.dual_nodes` (uniform in θ, long segments split)."""
+    return DualGrid(dual_nodes(cutoff, segments, max_ratio))
 
 
-def auxiliary_F(s, G, nu: float, mu: float) -> np.ndarray:
-    """F(s) of eq. (80) from G(s) (any array shape, numpy or cvxpy-compatible for G)."""
-    return (16 * np.pi / phase_space(s)) * ((3 * nu / np.pi) / (s - S0_CROSSING)
-                                             + (mu / np.pi) / (s - S0_CROSSING) ** 3 + G)
+@dataclass(frozen=True)
+class AuxiliaryF:
+    """F(s) of eq. (80) at fixed energies s_j, affine in the multiplier's parameters x (G = K @ x):
+
+        F = A @ x + ν n + μ m,   A = (16π/ϱ) K,   n = (16π/ϱ)(3/π)/(s − 4/3),   m = (16π/ϱ)(1/π)/(s − 4/3)³.
+
+    The one formula of F: the coefficients are float64 numpy arrays, `converted` maps them to
+    another array library (torch tensors, mpmath object arrays) and the same call evaluates F
+    there; cvxpy expressions for x, ν (and a cvxpy Parameter for μ) work as they are."""
+
+    A: Any
+    n: Any
+    m: Any
+
+    @classmethod
+    def at(cls, s, K) -> "AuxiliaryF":
+        """The coefficients at energies s > 4 for the kernel map K (G(s_j) = (K @ x)_j)."""
+        s = np.asarray(s, dtype=float)
+        scale = 16 * np.pi / phase_space(s)
+        return cls(scale[:, None] * np.asarray(K), scale * (3 / np.pi) / (s - S0_CROSSING),
+                   scale * ((1 / np.pi) / (s - S0_CROSSING) ** 3))
+
+    def __call__(self, x, nu, mu):
+        return self.A @ x + nu * self.n + mu * self.m
+
+    def converted(self, to: Callable) -> "AuxiliaryF":
+        """The same F with every coefficient array passed through `to` (e.g. torch.as_tensor)."""
+        return AuxiliaryF(to(self.A), to(self.n), to(self.m))
 
 
 def dual_integrand_ir(F, w, s) -> np.ndarray:
@@ -225,12 +234,20 @@ class DualQuadrature:
     K_ir: np.ndarray        # G(s_ir) = K_ir @ w_nodes
     K_uv: np.ndarray        # G(s_uv) = K_uv @ w_nodes
 
+    @cached_property
+    def F_ir(self) -> AuxiliaryF:
+        """F(s_ir) of eq. (80) in the node values w_i."""
+        return AuxiliaryF.at(self.s_ir, self.K_ir)
+
+    @cached_property
+    def F_uv(self) -> AuxiliaryF:
+        return AuxiliaryF.at(self.s_uv, self.K_uv)
+
 
 def quadrature_nodes(grid: DualGrid, uv_segments: int, s_max: float, q: int) -> tuple[np.ndarray, ...]:
     """Gauss–Legendre nodes/weights: q per w-segment on [4, Λ] in the wavelet angle θ, and q per
     segment of a geometric grid in s − Λ on [Λ, s_max]."""
-    g, gw = np.polynomial.legendre.leggauss(q)
-    v, gw = 0.5 * (g + 1.0), 0.5 * gw
+    v, gw = gauss_legendre(q)
     # in the wavelet angle θ: ds ∝ θ dθ absorbs 1/ϱ at threshold, s ∝ (π − θ)⁻² at large s
     th = theta_of_s(grid.nodes)
     ta, tb = th[:-1, None], th[1:, None]
@@ -262,8 +279,7 @@ def dual_quadrature(cutoff: float, ir_segments: int, uv_segments: int, s_max: fl
 
 def dual_objective(quad: DualQuadrature, w_nodes, nu: float, mu: float) -> dict:
     """Exact dual objective (eqs. 47, 80) of piecewise-linear w on `quad`'s nodes."""
-    F_ir = auxiliary_F(quad.s_ir, quad.K_ir @ w_nodes, nu, mu)
-    F_uv = auxiliary_F(quad.s_uv, quad.K_uv @ w_nodes, nu, mu)
+    F_ir, F_uv = quad.F_ir(w_nodes, nu, mu), quad.F_uv(w_nodes, nu, mu)
     integral = (quad.q_ir @ dual_integrand_ir(F_ir, quad.W_ir @ w_nodes, quad.s_ir)
                 + quad.q_uv @ dual_integrand_uv(F_uv))
     # beyond s_max: |F| decays at least like 1/s² unless ν > 0 keeps F > 0
@@ -308,6 +324,6 @@ def dual_partial_wave(grid: DualGrid, w_nodes, nu: float, mu: float, s) -> np.nd
     """S0(s) = (F + i w/ϱ)/sqrt(F² + w²/ϱ²) on [4, Λ] (eq. 43): the elastic amplitude the dual
     multipliers describe at optimality (f0 = (S0 − 1)/(iϱ))."""
     s = np.atleast_1d(np.asarray(s, dtype=float))
-    F = auxiliary_F(s, grid.kernel_matrix(s) @ w_nodes, nu, mu)
+    F = AuxiliaryF.at(s, grid.kernel_matrix(s))(w_nodes, nu, mu)
     r = (grid.values(s) @ w_nodes) / phase_space(s)
     return (F + 1j * r) / np.hypot(F, r)

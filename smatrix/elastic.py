@@ -17,17 +17,9 @@ from functools import cached_property
 import numpy as np
 
 from .amplitude import SpectralAmplitude
-from .dispersion import SpectralGrid, froissart_gribov_kernel, sum_rule_kernel
+from .dispersion import SpectralGrid, f0_matrix
 from .kinematics import phase_space
 from .status import CONVERGED, CONVERGED_NOT_UNITARY, NOT_CONVERGED
-
-
-def re_f0_matrix(grid: SpectralGrid, s) -> np.ndarray:
-    """M with Re f0(s_j) = c0/16π + M @ h_nodes, eq. (16) with c0 held fixed (no sum rule):
-    16π² (Re f0 − c0/16π) = ∫ρ [PV 1/(s'−s) − 3/(s'−4/3) + K^{(4)}(s, s')]."""
-    sub = grid.smooth_weights(sum_rule_kernel(1))
-    M = grid.cauchy_matrix(s).real - 3.0 * sub[None, :] + grid.smooth_matrix(froissart_gribov_kernel, s)
-    return M / (16 * np.pi**2)
 
 
 @dataclass(frozen=True)
@@ -44,7 +36,7 @@ class ElasticProblem:
     @cached_property
     def re_f0_matrix(self) -> np.ndarray:
         """A with Re f0(s_i) = c0/16π + A @ h_interior (eq. 16 with c0 fixed)."""
-        return re_f0_matrix(self.grid, self.points)[:, 1:-1]
+        return f0_matrix(self.grid, self.points, real=True)[:, 1:-1]
 
     def X(self, h: np.ndarray, c0: float) -> np.ndarray:
         """Im S0 = ϱ Re f0 at the interior nodes."""

@@ -27,10 +27,10 @@ from scipy.special import eval_legendre
 
 from .amplitude import Amplitude
 from .cache import cached_arrays, rows_agree
-from .kinematics import S0_CROSSING, u_of
-from .partial_waves import PROJECTION_RULE, angular_rule
-from .wavelets import (_theta_of_fraction, chebyshev_fractions, rho_wavelet, rho_wavelet_derivative,
-                       s_of_theta, threshold_term, threshold_term_derivative)
+from .grids import chebyshev_fractions, s_of_theta, theta_of_fraction
+from .kinematics import S0_CROSSING, t_of_z, u_of
+from .quadrature import PROJECTION_RULE, angular_rule
+from .wavelets import rho_wavelet, rho_wavelet_derivative, threshold_term, threshold_term_derivative
 
 def wavelet_pairs(nmax: int) -> tuple[np.ndarray, np.ndarray]:
     """Centres Σ(Nmax) (sorted in s) and the index pairs i ≤ j with σ_i, σ_j on one level θ_k, k ≤ Nmax."""
@@ -38,7 +38,7 @@ def wavelet_pairs(nmax: int) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("Nmax must be at least 1")
     fracs = sorted({f for k in range(1, nmax + 1) for f in chebyshev_fractions(k)}, reverse=True)
     index = {f: i for i, f in enumerate(fracs)}  # s decreases with k/(k+1): reversed fractions sort s up
-    centres = s_of_theta(_theta_of_fraction(fracs))
+    centres = s_of_theta(theta_of_fraction(fracs))
     pairs = sorted({tuple(sorted((index[a], index[b])))
                     for k in range(1, nmax + 1) for a in chebyshev_fractions(k) for b in chebyshev_fractions(k)})
     return centres, np.array(pairs, dtype=int)
@@ -192,7 +192,7 @@ class FullAmplitude(Amplitude):
         for start in range(0, s.size, chunk):
             sc = s[start:start + chunk]
             z, w = angular_rule(sc)
-            t = -0.5 * (sc[:, None] - 4.0) * (1 - z)
+            t = t_of_z(sc[:, None], z)
             u = 4.0 - sc[:, None] - t
             c = self.basis.centres
             rs = np.broadcast_to(rho_wavelet(c[None, :], sc[:, None])[:, None, :], t.shape + c.shape)

@@ -75,6 +75,14 @@ class InelasticityProfile:
         if missing:
             raise BadInput(f"inelasticity profile has spins {self.spins} but the problem needs η_J for J = {missing}")
 
+    def covers(self, s) -> np.ndarray:
+        """Mask of the energies s where η is defined: all of them unless `extend` is "error",
+        else those inside the profile's range [s_1, s_N]."""
+        s = np.asarray(s, dtype=float)
+        if self.extend != "error":
+            return np.ones(s.shape, dtype=bool)
+        return (s >= self.s[0]) & (s <= self.s[-1])
+
     def __call__(self, J: int, s) -> np.ndarray:
         """η_J(s), linear in log(s − 4) between the profile's energies."""
         if J not in self.eta:
@@ -117,9 +125,18 @@ def _float_array(values: Any, what: str) -> np.ndarray:
     return v
 
 
-def load_profile(path: str | Path, extend: str = "error") -> InelasticityProfile:
-    """Read a profile (JSON or NPZ, schema above) with clear errors for unreadable or invalid files."""
-    path = Path(path)
+def load_profile(path: str | Path | None, extend: str = "error", spins=()) -> InelasticityProfile | None:
+    """The profile at `path` (None: no profile, the elastic problem) with clear errors for unreadable
+    or invalid files and for a missing η_J of `spins`: the one loader of every method."""
+    if path is None:
+        return None
+    profile = _read_profile(Path(path), extend)
+    profile.require_spins(spins)
+    return profile
+
+
+def _read_profile(path: Path, extend: str) -> InelasticityProfile:
+    """Read a profile file (JSON or NPZ, schema above)."""
     if not path.is_file():
         raise BadInput(f"inelasticity file {path} does not exist")
     try:

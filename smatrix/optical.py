@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kinematics import phase_space
-from .partial_waves import PROJECTION_RULE, angular_rule
+from .kinematics import phase_space, t_of_z
+from .quadrature import PROJECTION_RULE, angular_rule
 
 # Denser than PROJECTION_RULE: |T|² is integrated over both hemispheres, near forward poles too.
 OPTICAL_RULE = {"forward_nodes": 48, "panels": 32, "per_panel": 16}
@@ -55,9 +55,9 @@ def forward_and_elastic(T, s, rule: dict = OPTICAL_RULE, crossing_symmetric: boo
     norm2 = np.empty(s.size)
     for start in range(0, s.size, chunk):
         sc = s[start:start + chunk]
-        z, w = angular_rule(sc, rule)
-        z, w = (z, 2 * w) if crossing_symmetric else (np.concatenate([z, -z], axis=1), np.concatenate([w, w], axis=1))
-        t = -0.5 * (sc[:, None] - 4.0) * (1.0 - z)
+        z, w = angular_rule(sc, rule, full=not crossing_symmetric)
+        w = 2 * w if crossing_symmetric else w
+        t = t_of_z(sc[:, None], z)
         vals = np.asarray(T(np.broadcast_to(sc[:, None], t.shape), t), dtype=complex)
         norm2[start:start + chunk] = np.sum(w * np.abs(vals) ** 2, axis=1)
     return im_forward, norm2

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import platform
 import subprocess
-import sys
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path

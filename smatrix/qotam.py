@@ -40,7 +40,8 @@ from functools import cached_property
 import numpy as np
 from scipy.special import eval_legendre
 
-from .kinematics import phase_space
+from .kinematics import phase_space, t_of_z
+from .quadrature import legendre_rule
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class SphereRule:
 
     @cached_property
     def _nodes(self) -> tuple[np.ndarray, np.ndarray]:
-        x, wx = np.polynomial.legendre.leggauss(self.n_theta)
+        x, wx = legendre_rule(self.n_theta)
         phi = 2 * np.pi * np.arange(self.n_phi) / self.n_phi
         ct, ph = np.meshgrid(x, phi, indexing="ij")
         st = np.sqrt(1 - ct**2)
@@ -100,7 +101,7 @@ def sphere_kernel(T, s: float, rule: SphereRule) -> np.ndarray:
     if s <= 4:
         raise ValueError(f"the kernel is built above threshold, s > 4, got {s}")
     z = rule.cosines()
-    t = -0.5 * (s - 4.0) * (1.0 - z)
+    t = t_of_z(s, z)
     rw = np.sqrt(rule.weights)
     vals = np.asarray(T(np.full_like(t, s), t), dtype=complex)
     return np.eye(rule.size) + 1j * phase_space(s) * rw[:, None] * vals * rw[None, :] / (64 * np.pi**2)

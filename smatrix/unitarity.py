@@ -30,12 +30,19 @@ import scipy.optimize
 from .amplitude import SpectralAmplitude
 from .analysis import regge_L0, regge_re_f0
 from .cache import cached_arrays, rows_agree
-from .dispersion import SpectralGrid, sum_rule_kernel
-from .elastic import re_f0_matrix
+from .dispersion import SpectralGrid, f0_matrix, sum_rule_kernel
+from .grids import primal_nodes
 from .kinematics import phase_space
-from .wavelets import s_of_theta
 
 BRANCHES = {"regular": 0.0, "singular": 2.0}   # h(4) = 1 − S0(4)
+
+
+def spin0_residual(h, X, eta=None):
+    """Φ = |S0|² − 1 (+ η) = h² − 2h + X² (+ η) for h = 1 − Re S0, X = Im S0 = ϱ Re f0 (eq. 56;
+    with an inelasticity source η ≥ 0 the equation |S0|² = 1 − η). Any array library (numpy,
+    torch, mpmath object arrays); the one formula of the spectral-grid, polish and neural residuals."""
+    out = h * h - 2.0 * h + X * X
+    return out if eta is None else out + eta
 
 
 @dataclass(frozen=True)
@@ -56,16 +63,8 @@ class GridSpec:
     s_max: float = 1e60              # spline integrands carry (segment length)³: keep them finite
 
     def nodes(self) -> np.ndarray:
-        decades = math.log10(self.threshold_max / self.threshold_min)
-        n_thr = max(2, int(round(self.threshold_density * decades)))
-        thr = 4.0 + np.geomspace(self.threshold_min, self.threshold_max, n_thr)
-        th = lambda s: 2.0 * np.arctan(np.sqrt((s - 4.0) / (8.0 / 3.0)))
-        bulk = s_of_theta(np.linspace(th(4.0 + self.threshold_max), th(self.s_bulk), self.bulk + 1)[1:])
-        L, regge = math.log(self.s_bulk), []
-        while L < math.log(self.s_max):
-            L += min(self.regge_step * L, self.regge_max_step)
-            regge.append(min(L, math.log(self.s_max)))
-        return np.concatenate([[4.0], thr, bulk, np.exp(regge)])
+        return primal_nodes(self.threshold_min, self.threshold_max, self.threshold_density, self.bulk,
+                            self.s_bulk, self.regge_step, self.regge_max_step, self.s_max)
 
     def validate(self) -> None:
         steps_ok = 0 < self.regge_step < 1 and 0 < self.regge_max_step <= 1
@@ -99,7 +98,7 @@ def grid_operators(spec: GridSpec = GridSpec()) -> GridOperators:
     n = int(np.searchsorted(grid.nodes, spec.s_imposed, side="right")) - 1
     points = grid.nodes[1:n + 1]
     arrays = cached_arrays("zero-ddisc-primal-grid", spec.__dict__, lambda: _build(grid, n),
-                           check=lambda A: rows_agree(A["re_f0"], lambda i: re_f0_matrix(grid, points[i]))
+                           check=lambda A: rows_agree(A["re_f0"], lambda i: f0_matrix(grid, points[i], real=True))
                            and rows_agree(A["c2"][None, :], lambda i: _c2_row(grid)[None, :]))
     return GridOperators(grid, n, arrays["re_f0"], arrays["c2"])
 
@@ -111,7 +110,7 @@ def operators_on(grid: SpectralGrid) -> GridOperators:
 
 
 def _build(grid: SpectralGrid, n: int) -> dict:
-    return {"re_f0": re_f0_matrix(grid, grid.nodes[1:n + 1]), "c2": _c2_row(grid)}
+    return {"re_f0": f0_matrix(grid, grid.nodes[1:n + 1], real=True), "c2": _c2_row(grid)}
 
 
 def _c2_row(grid: SpectralGrid) -> np.ndarray:
@@ -186,9 +185,7 @@ class UnitarityEquations:
 
     def residual(self, h: np.ndarray, c0: float) -> np.ndarray:
         """Φ = h² − 2h + X² (+ η) = |S0|² − 1 (+ η) at the imposed nodes (eq. 56)."""
-        X = self.phase_space * self.re_f0(h, c0)
-        out = h * h - 2.0 * h + X * X
-        return out if self.eta is None else out + self.eta
+        return spin0_residual(h, self.phase_space * self.re_f0(h, c0), self.eta)
 
     def c2(self, h: np.ndarray) -> float:
         row, r0 = self.c2_folded
@@ -275,8 +272,7 @@ class _Equations:
 
     def phi(self, h, lam):
         """|S0|² − 1 + λη at the nodes (eq. 56 with the source)."""
-        X = self.A @ h + self.x0
-        return h * h - 2.0 * h + X * X + (0.0 if self.eta is None else lam * self.eta)
+        return spin0_residual(h, self.A @ h + self.x0, None if self.eta is None else lam * self.eta)
 
     def _mod(self, lam):
         """m = sqrt(1 − λη) and dm/dλ (1 and 0 when elastic)."""

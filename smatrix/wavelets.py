@@ -1,13 +1,9 @@
-"""ρ-wavelets, their Chebyshev unitarity grid and the wavelet-centre set (P1 eqs. 64, 91–93;
-P2 eqs. 88, 90, 91). Branch: sqrt(σ − 4) in the numerator (the P2 print has a typo)."""
+"""ρ-wavelets and the threshold term (P1 eq. 64; P2 eqs. 88, 90); their unitarity grid and centre
+set (P1 eqs. 91–93) are in smatrix.grids. Branch: sqrt(σ − 4) in the numerator (the P2 print has a typo)."""
 from __future__ import annotations
-
-from fractions import Fraction
 
 import mpmath as mp
 import numpy as np
-
-MOTHER_CENTRE = 20.0 / 3.0  # image of s0 = 4/3 (8 − 4/3)
 
 # elementwise functions that also take object arrays of mpmath numbers (the high-precision path
 # rebuilds the same formulas at any number of digits)
@@ -57,40 +53,6 @@ def rho_wavelet_derivative(sigma, s, n: int):
     if n == 3:
         return 3 * a / (2 * p**4 * w**3) + 3 * a / (2 * p**3 * w**4) + 3 * a / (4 * p**2 * w**5)
     raise ValueError("derivatives up to third order only")
-
-
-def s_of_theta(theta, centre: float = MOTHER_CENTRE):
-    """Inverse map on the unit circle, eq. (91): s = 4 + (σ − 4) tan²(θ/2), accurate near θ → π."""
-    theta = np.asarray(theta, dtype=float)
-    half = 0.5 * theta
-    tan_half = np.where(theta < 0.5 * np.pi, np.tan(half), 1.0 / np.tan(0.5 * np.pi - half))
-    return 4.0 + (centre - 4.0) * tan_half**2
-
-
-def chebyshev_fractions(n: int) -> list[Fraction]:
-    """k/(n+1), k = 1..n: the Chebyshev angles θ = (π/2)(1 + cos(π k/(n+1))) of eq. (92)."""
-    return [Fraction(k, n + 1) for k in range(1, n + 1)]
-
-
-def _theta_of_fraction(fr) -> np.ndarray:
-    fr = np.asarray([float(f) for f in fr])
-    # θ = (π/2)(1 + cos(π f)) = π cos²(π f / 2)
-    return np.pi * np.cos(0.5 * np.pi * fr) ** 2
-
-
-def unitarity_grid(n: int, centre: float = MOTHER_CENTRE) -> np.ndarray:
-    """Chebyshev unitarity grid of eq. (92), sorted in increasing s (from 4⁺ to ~n⁴)."""
-    if n < 1:
-        raise ValueError("unitarity grid needs at least one point")
-    return np.sort(s_of_theta(_theta_of_fraction(chebyshev_fractions(n)), centre))
-
-
-def wavelet_centres(nmax: int) -> np.ndarray:
-    """Centre grid Σ(Nmax) = ∪_{k=1}^{Nmax} θ_k mapped by the mother wavelet, eq. (93)/P2 (91)."""
-    if nmax < 1:
-        raise ValueError("Nmax must be at least 1")
-    fracs = sorted({f for n in range(1, nmax + 1) for f in chebyshev_fractions(n)})
-    return np.sort(s_of_theta(_theta_of_fraction(fracs)))
 
 
 def threshold_term(s):

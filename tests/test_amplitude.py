@@ -6,7 +6,8 @@ from scipy.integrate import quad
 from smatrix.amplitude import SpectralAmplitude, WaveletAmplitude
 from smatrix.dispersion import spectral_grid
 from smatrix.partial_waves import project
-from smatrix.wavelets import rho_wavelet, wavelet_centres
+from smatrix.grids import wavelet_centres
+from smatrix.wavelets import rho_wavelet
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 # repository folder → installed package (pyproject.toml: one `smatrix` namespace)
 LAYERS = {"smatrix": "smatrix", "sdp": "smatrix.sdp", "neural": "smatrix.neural",

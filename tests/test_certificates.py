@@ -16,7 +16,7 @@ from smatrix.kinematics import phase_space
 from smatrix.partial_waves import project
 from smatrix.result import Result
 from smatrix.twoprr.amplitude import MandelstamAmplitude
-from smatrix.wavelets import wavelet_centres
+from smatrix.grids import wavelet_centres
 
 
 class _Waves(Amplitude):

@@ -10,7 +10,8 @@ import pytest
 from smatrix.certify import certify_spin0, dense_check_points
 from smatrix.kinematics import phase_space
 from smatrix.optical import optical_defect, spin_sum
-from smatrix.partial_waves import PROJECTION_RULE, project
+from smatrix.partial_waves import project
+from smatrix.quadrature import PROJECTION_RULE
 from smatrix.simple_amplitudes import PartialWaveSum, Phi3Tree, Phi4Tree
 
 S_POINTS = np.array([4.0 + 1e-9, 4.001, 4.5, 7.0, 20.0, 1e3, 1e6, 1e12])

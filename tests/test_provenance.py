@@ -10,7 +10,7 @@ import smatrix
 from smatrix import cache, precision, provenance
 from smatrix.amplitude import WaveletAmplitude
 from smatrix.result import Result
-from smatrix.wavelets import wavelet_centres
+from smatrix.grids import wavelet_centres
 
 
 def _result(amplitude=None, **extra):

@@ -76,7 +76,7 @@ def test_nn_primal_round_trip(polish, tmp_path, capsys):
 def test_longdouble_and_mpmath_data_survive(tmp_path):
     """Wavelet coefficients (longdouble) and SDPB coefficients (mpmath, 60 digits) read back bit for bit."""
     from smatrix.amplitude import WaveletAmplitude
-    from smatrix.wavelets import wavelet_centres
+    from smatrix.grids import wavelet_centres
     c = wavelet_centres(3)
     rng = np.random.default_rng(1)
     alpha = (rng.standard_normal(c.size) * 1e17).astype(np.longdouble) / np.longdouble(3)

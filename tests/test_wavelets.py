@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from smatrix.wavelets import (MOTHER_CENTRE, rho_wavelet, rho_wavelet_derivative, threshold_term,
-                              threshold_term_derivative, unitarity_grid, wavelet_centres)
+from smatrix.grids import MOTHER_CENTRE, unitarity_grid, wavelet_centres
+from smatrix.wavelets import rho_wavelet, rho_wavelet_derivative, threshold_term, threshold_term_derivative
 
 # P2 Table 4: first and last three centres
 TABLE4 = {

@@ -3,7 +3,6 @@ c0, ρ(s) and ρ(s, t) on the 2PRR node grid; it implements the `Amplitude` inte
 waves, phase shifts, certification and plots work on it unchanged."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 from ..cache import cached_arrays
-from .grid import NodeGrid, elastic_support, gauss_legendre, xi_of_x
+from ..quadrature import gauss_legendre
+from .grid import NodeGrid, elastic_support, xi_of_x
 
 KERNEL_ORDER = 8
 

@@ -21,12 +21,9 @@ from functools import cached_property
 
 import numpy as np
 
-from ..kinematics import phase_space
-from ..partial_waves import angular_rule
-from .grid import NodeGrid, elastic_support, gauss_legendre, legendre_q, x_of_xi
-
-
-COMPLEX_ANGULAR_ORDER = 64
+from ..kinematics import phase_space, t_of_z
+from ..quadrature import angular_rule, panel_rule
+from .grid import NodeGrid, elastic_support, legendre_q, x_of_xi
 
 
 def tail_ratio(grid: NodeGrid) -> float:
@@ -81,12 +78,9 @@ class SpinOperators:
         cplx = np.iscomplexobj(self.s)
         out = np.empty((self.s.size, n, n), dtype=complex if cplx else float)
         for k, sk in enumerate(self.s):
-            if cplx:        # off the axis (zeros of S0): t, u complex, Gauss–Legendre in z
-                z, w = gauss_legendre(COMPLEX_ANGULAR_ORDER)
-            else:
-                z, w = angular_rule(sk)
-                z, w = z[0], w[0]
-            t = -0.5 * (sk - 4.0) * (1.0 - z)
+            z, w = angular_rule(sk)     # off the axis (zeros of S0): t, u complex, Gauss–Legendre in z
+            z, w = z[0], w[0]
+            t = t_of_z(sk, z)
             Ht = self.grid.cauchy(t)[:, :n]
             Hu = self.grid.cauchy(4.0 - sk - t)[:, :n]
             if not cplx:
@@ -114,12 +108,9 @@ class SpinOperators:
     def fg_weights(self, J: int) -> np.ndarray:
         """(1/8π²)∫ φ_j(t) Q_J(1 + 2t/(s−4)) 2dt/(s−4) for every node j (rows: energies)."""
         g = self.grid
-        v, w = gauss_legendre(16)
-        p = np.repeat(np.arange(g.n - 1), v.size)
-        vv = np.tile(v, g.n - 1)
-        xi = g.xi[p] + g.widths[p] * vv
+        xi, w, p, vv = panel_rule(g.xi, 16)
         t = x_of_xi(xi)
-        dt = np.tile(w, g.n - 1) * g.widths[p] * np.sinh(2.0 * xi)
+        dt = w * np.sinh(2.0 * xi)
         d = (self.s - 4.0)[:, None]
         vals = legendre_q(J, 1.0 + 2.0 * t[None, :] / d) * dt[None, :] * 2.0 / d / (8 * math.pi**2)
         out = np.zeros((self.s.size, g.n))
