@@ -164,5 +164,7 @@ def backend(name: str | Backend, **sdpb_options) -> Backend:
     if name == "sdpb":
         return SDPBBackend(**sdpb_options)
     if name in _CVXPY_NAMES:
+        if sdpb_options:
+            raise ValueError(f"SDPB options {sorted(sdpb_options)} given for solver {name!r}")
         return CvxpyBackend(name)
     raise SolverUnavailable(f"solver {name!r} is not a back-end here (choose from {', '.join(SOLVERS)})")
