@@ -82,6 +82,9 @@ def clear_compiled() -> None:
 
 
 class Backend:
+    """A convex solver: `solve(data)` reads the form of `data` it understands (SolverUnavailable if
+    there is none) and returns a Solution."""
+
     name: str
 
     def solve(self, data: ProblemData) -> Solution:

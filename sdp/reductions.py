@@ -36,7 +36,7 @@ class UnitarityRows:
     im_S: np.ndarray
     c0_row: np.ndarray
     c2_row: np.ndarray
-    radius: Any = 1.0
+    radius: float | np.ndarray | None = 1.0
     eta: np.ndarray | None = None
     scale: np.ndarray | None = None
     bounds: tuple = ()
@@ -51,7 +51,9 @@ class UnitarityRows:
 
 
 class Reduction(Protocol):
-    def apply(self, data): ...
+    """apply: problem data → (reduced data, what `invert` needs); invert: reduced solution → solution."""
+
+    def apply(self, data) -> tuple[Any, Any]: ...
 
     def invert(self, solution, inverse_data): ...
 
