@@ -183,9 +183,8 @@ def _reduced_rows(basis: FullBasis, s_points, spins, eta, uv_condition: bool, ba
     rows = _wave_rows(basis, np.asarray(s_points, dtype=float), spins, base_grid) / (32 * np.pi)  # f_J = rows · α
     rho = np.broadcast_to(phase_space(s_points)[None, :], eta.shape).ravel()
     keep = significant_rows(rows.reshape(-1, basis.size), eta.ravel())
-    on_gamma, _ = UVElimination(B).apply({"waves": rows.reshape(-1, basis.size)[keep], **basis.taylor_rows()})
-    rows = on_gamma.pop("waves")
-    taylor = on_gamma
+    taylor, _ = UVElimination(B).apply({"waves": rows.reshape(-1, basis.size)[keep], **basis.taylor_rows()})
+    rows = taylor.pop("waves")
     return {"B": B, "keep": keep, "taylor": taylor,
             "re_S1": -rho[keep, None] * rows.imag,   # Re S_J − 1 = −ϱ Im f_J
             "im_S": rho[keep, None] * rows.real}     # Im S_J = ϱ Re f_J

@@ -18,7 +18,7 @@ import mpmath as mp
 import numpy as np
 
 from .objectives import c2_scale
-from .reductions import UnitarityRows
+from .reductions import ExactDigits, FixedC0Chart, UnitarityRows
 from .sdpb import SDPBProblem, unitarity_blocks
 
 
@@ -122,11 +122,33 @@ def unitarity_socp(rows: UnitarityRows, objective: str, c0: float | None, scaled
     return ParametricProblem(key, build, values, sign)
 
 
-def unitarity_sdpb(rows: UnitarityRows, objective: str, digits: int, meta: dict) -> SDPBProblem:
+def unitarity_sdpb(rows: UnitarityRows, objective: str, digits: int, meta: dict, chart: tuple | None = None) -> SDPBProblem:
     """|S_k| ≤ sqrt(1 − η_k) as 2×2 blocks for SDPB; `rows` affine in y (FixedC0Chart applied:
-    mpmath entries, constant column first)."""
+    mpmath entries, constant column first); the variable bounds as 1×1 blocks (they need the
+    `chart` (g0, G) of x = g0 + G y)."""
     with mp.workdps(digits):
         target = {"max-c0": rows.c0_row, "max-c2": rows.c2_row, "min-c2": -rows.c2_row}[objective]
         radius = None if rows.eta is None else np.array([mp.sqrt(1 - e) for e in rows.eta], dtype=object)
-        return SDPBProblem(objective=list(target), blocks=list(unitarity_blocks(rows.re_S1, rows.im_S, radius)),
-                           digits=digits, meta=meta)
+        blocks = list(unitarity_blocks(rows.re_S1, rows.im_S, radius))
+        for k, lo, hi in rows.bounds:                       # lo ≤ x_k ≤ hi
+            x_k = np.concatenate([[chart[0][k]], chart[1][k]])
+            blocks += [(x_k - np.eye(x_k.size, dtype=int)[0] * mp.mpf(lo)).reshape(-1, 1, 1),
+                       (np.eye(x_k.size, dtype=int)[0] * mp.mpf(hi) - x_k).reshape(-1, 1, 1)]
+        return SDPBProblem(objective=list(target), blocks=blocks, digits=digits, meta=meta)
+
+
+def unitarity_sdpb_form(rows: UnitarityRows, objective: str, c0: float | None, digits: int, meta: dict) -> SDPBForm:
+    """The float64 unitarity problem for SDPB (entries converted exactly, c0 fixed by the chart);
+    `back` gives x, c0, c2 and the value in double precision, as the cvxpy form's outputs."""
+    exact, _ = ExactDigits(digits).apply(rows)
+    chart = FixedC0Chart(c0, digits)
+    affine, inverse = chart.apply(exact)
+    problem = unitarity_sdpb(affine, objective, digits, meta, inverse)
+
+    def back(res) -> dict:
+        with mp.workdps(digits):
+            x = chart.invert(res.y, inverse)
+            c0v, c2v = float(exact.c0_row @ x), float(exact.c2_row @ x)
+        return {"x": np.array([float(v) for v in x]), "c0": c0v, "c2": c2v,
+                "value": c0v if objective == "max-c0" else c2v}
+    return SDPBForm(problem, back)

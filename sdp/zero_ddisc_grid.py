@@ -25,7 +25,7 @@ from smatrix.result import Result
 
 from .inelastic import certificate_eta, cone_radius, covered, eta_hash, load_eta0
 from .objectives import check_objective
-from .problems import ProblemData, unitarity_socp
+from .problems import ProblemData, unitarity_sdpb_form, unitarity_socp
 from .reductions import UnitarityRows
 from .solve import failure_message as _failure_message, solve
 
@@ -133,7 +133,10 @@ def _solve_grid_on(objective, c0, config: GridConfig, cfg, ops: GridOperators, p
     # h(4) is the threshold value of 1 − Re S0: 0 ≤ h(4) ≤ 2 (regular … singular, eq. 19)
     rows = UnitarityRows(-ops.h_at, phase_space(ops.imposed)[:, None] * ops.re_f0, ops.c0_row, ops.c2_row,
                          cone_radius(profile, ops.imposed), bounds=((0, 0.0, 2.0),))
-    sol = solve(ProblemData("primal-grid", cvxpy=unitarity_socp(rows, objective, c0, scaled=True)), config.solver)
+    sdpb = lambda digits: unitarity_sdpb_form(rows, objective, c0, digits or 40, {
+        "model": "zero-ddisc", "method": "primal-grid", "objective": objective, "c0": c0, "nodes": int(ops.grid.size)})
+    sol = solve(ProblemData("primal-grid", cvxpy=unitarity_socp(rows, objective, c0, scaled=True), sdpb=sdpb),
+                config.solver)
     if not sol.solved:
         return Attempt(_infeasible(objective, c0, cfg, _failure_message(sol, c0, config.inelasticity),
                                    t0, config.solver, status=sol.status))

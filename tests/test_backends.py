@@ -118,3 +118,12 @@ def test_one_problem_through_clarabel_scs_and_sdpb_agrees():
     assert values["sdpb"].solve.status == "optimal" and values["sdpb"].sdpb["variables"] > 0
     assert values["clarabel"].solve.value == pytest.approx(values["sdpb"].solve.value, rel=1e-7)
     assert values["scs"].solve.value == pytest.approx(values["sdpb"].solve.value, rel=1e-4)
+
+
+@pytest.mark.skipif(shutil.which("sdpb") is None, reason="sdpb not installed")
+def test_grid_primal_through_sdpb_is_the_clarabel_optimum():
+    """The grid had no SDPB path before the back-ends: the same rows (converted exactly), bounds as 1×1 blocks."""
+    cla = solve_grid("min-c2", C0, GridConfig(nodes=30, rounds=0))
+    hp = solve_grid("min-c2", C0, GridConfig(nodes=30, rounds=0, solver="sdpb"))
+    assert hp.status == "optimal" and hp.solver == "sdpb"
+    assert hp.value == pytest.approx(cla.value, rel=1e-8) and hp.c0 == pytest.approx(C0, rel=1e-14)
