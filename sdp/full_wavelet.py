@@ -34,7 +34,8 @@ from smatrix.result import Result, config_hash
 
 from .inelastic import covered
 from .objectives import check_objective
-from .reduced_socp import ReducedSDPB, reduced_sdpb_problem, reduced_solution_from_sdpb, solve_reduced_sdpb, solve_reduced_socp
+from .reduced_socp import ReducedSDPB, reduced_sdpb_problem, reduced_solution_from_sdpb, solve_reduced
+from .reductions import UnitarityRows, UVElimination
 from .solve import failure_message
 
 CHECK_EXTRA_SPINS = 4
@@ -133,16 +134,12 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
         B, keep, re_S1, im_S, taylor = rows_["B"], rows_["keep"], rows_["re_S1"], rows_["im_S"], rows_["taylor"]
         attempts, best = [], None
         for cutoff in (SVD_LADDER if config.svd_cutoff is None else (config.svd_cutoff,)):
-            if config.solver == "sdpb":
-                red = solve_reduced_sdpb(re_S1, im_S, eta_p.ravel()[keep], taylor["c0"], taylor["c2"],
-                                         objective, c0, cutoff)
-            else:
-                red = solve_reduced_socp(re_S1, im_S, eta_p.ravel()[keep], taylor["c0"], taylor["c2"],
-                                         objective, c0, config.solver, cutoff)
+            red = solve_reduced(UnitarityRows(re_S1, im_S, taylor["c0"], taylor["c2"], eta=eta_p.ravel()[keep]),
+                                objective, c0, config.solver, cutoff)
             if red.gamma is None:
                 attempts.append({"svd_cutoff": cutoff, "status": red.solve.status})
                 continue
-            amp = FullAmplitude(basis, B.astype(np.longdouble) @ red.gamma)
+            amp = FullAmplitude(basis, UVElimination.invert(red.gamma, B))
             cert, check_s, combined = certify_full(amp, points, config, profile)
             attempts.append({"svd_cutoff": cutoff, "status": red.solve.status, "value": _value(objective, amp),
                              "max_unitarity_violation": cert["max_unitarity_violation"],
@@ -184,8 +181,8 @@ def _reduced_rows(basis: FullBasis, s_points, spins, eta, uv_condition: bool, ba
     rows = _wave_rows(basis, np.asarray(s_points, dtype=float), spins, base_grid) / (32 * np.pi)  # f_J = rows · α
     rho = np.broadcast_to(phase_space(s_points)[None, :], eta.shape).ravel()
     keep = significant_rows(rows.reshape(-1, basis.size), eta.ravel())
-    rows = rows.reshape(-1, basis.size)[keep] @ B
-    taylor = {k: v @ B for k, v in basis.taylor_rows().items()}
+    taylor, _ = UVElimination(B).apply({"waves": rows.reshape(-1, basis.size)[keep], **basis.taylor_rows()})
+    rows = taylor.pop("waves")
     return {"B": B, "keep": keep, "taylor": taylor,
             "re_S1": -rho[keep, None] * rows.imag,   # Re S_J − 1 = −ϱ Im f_J
             "im_S": rho[keep, None] * rows.real}     # Im S_J = ϱ Re f_J
@@ -305,8 +302,8 @@ def full_sdpb_problem(objective: str, c0: float | None, config: FullConfig, digi
     eta = _eta(profile, config.jmin, spins, s_grid)
     rows = _reduced_rows(basis, s_grid, spins, eta, config.uv_condition)
     cutoff = SVD_LADDER[0] if config.svd_cutoff is None else config.svd_cutoff
-    rs = reduced_sdpb_problem(rows["re_S1"], rows["im_S"], eta.ravel()[rows["keep"]], rows["taylor"]["c0"],
-                              rows["taylor"]["c2"], objective, c0, cutoff, digits)
+    rs = reduced_sdpb_problem(UnitarityRows(rows["re_S1"], rows["im_S"], rows["taylor"]["c0"], rows["taylor"]["c2"],
+                                            eta=eta.ravel()[rows["keep"]]), objective, c0, cutoff, digits)
     return FullSDPB(rs, basis, rows["B"], s_grid, profile, cutoff)
 
 
@@ -314,7 +311,7 @@ def full_result_from_sdpb(fs: FullSDPB, res, objective: str, c0: float | None, c
                           t0: float) -> Result:
     """The Result of an SDPB run of `full_sdpb_problem`: the amplitude re-certified by direct summation."""
     red = reduced_solution_from_sdpb(fs.rs, res, objective)
-    amp = FullAmplitude(fs.basis, fs.B.astype(np.longdouble) @ red.gamma)
+    amp = FullAmplitude(fs.basis, UVElimination.invert(red.gamma, fs.B))
     cert, _, _ = certify_full(amp, fs.s_grid, config, fs.profile)
     passed = cert.passed
     cert.update({"ansatz_size": fs.basis.size, "svd_cutoff": fs.svd_cutoff, "rank_kept": red.rank_kept,

@@ -38,7 +38,8 @@ from smatrix.kinematics import phase_space
 from smatrix.result import Result
 from smatrix.status import OPTIMAL, OPTIMAL_INACCURATE
 
-from .sdpb import AffineChart, SDPBProblem, affine_parametrisation, checkpoint_reuse, run_sdpb
+from .problems import Compiled, ParametricProblem, ProblemData, SDPBForm, array_key
+from .sdpb import AffineChart, SDPBProblem, affine_parametrisation
 from .solve import solve
 
 __all__ = ["DUAL_OBJECTIVES", "DualConfig", "DualDirection", "solve_dual", "certify_dual"]
@@ -127,14 +128,11 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
         return _no_bound(objective, c0, cfg, t0, config.solver, "infeasible",
                          "c0 < 0 admits no unitary amplitude: the sum rule (24) gives c0 = (3/π)∫ρ/(s−4/3) ≥ 0")
     ops = _operators(config, _Q_SOLVE)
-    if config.solver == "sdpb":
-        return _solve_dual_sdpb(d, config, ops, objective, c0, cfg, t0, procs=procs, checkpoint=checkpoint)
-    # one problem per point: a compiled problem reused across c0 (cvxpy Parameters) moved bounds by
-    # ~1e-9 between runs and kept operators past the cache's verification; determinism wins here
-    dp = _dual_problem(config, ops, d)
-    coef, nu, m_ir, m_uv, qF_ir, w_ir, F_uv = dp.coef, dp.nu, dp.m_ir, dp.m_uv, dp.qF_ir, dp.w_ir, dp.F_uv
-    sol = solve(dp.problem, config.solver)
-    if sol.status not in ("optimal", "optimal_inaccurate"):
+    sdpb = {"digits": 40, "timeout": 1800.0, "procs": procs, "checkpoint": checkpoint} if config.solver == "sdpb" else {}
+    sol = solve(dual_problem_data(config, ops, d), config.solver, **sdpb)
+    if sdpb:
+        return dual_result_from_sdpb(sol.outputs["handle"], sol.raw, d, config, ops, objective, c0, cfg, t0)
+    if not sol.solved:
         status, msg = sol.status, sol.message or f"solver status: {sol.status}"
         if status == "failed":
             msg += (f" — at Λ = {config.cutoff:g}; the max-c0 bound is converged by Λ ≈ 1e5 (sum rule on) and "
@@ -145,35 +143,39 @@ def solve_dual(objective: str, c0: float | None = None, config: DualConfig = Dua
                 status, msg = "infeasible", (f"no amplitude has c0 = {d.c0_fixed:.8g}: the dual bound proves "
                                              f"c0 ≤ {top.value:.8g} ({top.value / np.pi:.6g}π)")
         return _no_bound(objective, c0, cfg, t0, config.solver, status, msg)
-    a_val = np.asarray(coef.value, dtype=float)
-    nu_val = max(float(nu.value), 0.0) if config.sum_rule else 0.0
+    x = sol.outputs
+    a_val = np.asarray(x["coef"], dtype=float)
+    nu_val = max(float(x["nu"]), 0.0) if config.sum_rule else 0.0
     info = {"solver_objective": float(sol.value), "solver_iterations": sol.iterations,
-            "solver_cone_margin": _cone_margin(m_ir.value, m_uv.value, qF_ir.value, w_ir.value, F_uv.value, ops),
+            "solver_cone_margin": _cone_margin(x["m_ir"], x["m_uv"], x["qF_ir"], x["w_ir"], x["F_uv"], ops),
             "solver_seconds": sol.seconds}
     return _certified_result(d, config, ops, a_val, nu_val, sol.status, info, objective, cfg, t0)
 
 
-@dataclass
-class _DualSOCP:
-    """The dual SOCP (eqs. 53–55, 78–81) and the expressions the result needs."""
+def dual_problem_data(config: DualConfig, ops: DualOperators, d: DualDirection) -> ProblemData:
+    """The dual for any back-end: the SOCP with μ and c0 (fixed) or a (free) as Parameters — one
+    compiled problem for every slice of a scan — and the SDP of `dual_sdpb_problem` for SDPB."""
+    fixed = d.c0_fixed is not None
+    key = ("dual", fixed, config.sum_rule, config.n_cheb, d.a if fixed else None,
+           array_key(ops.s_ir, ops.q_ir, ops.s_uv, ops.q_uv, ops.w_ir, ops.F_ir.A, ops.F_ir.n, ops.F_ir.m,
+                     ops.F_uv.A, ops.F_uv.n, ops.F_uv.m, ops.int_w, ops.boundary))
+    values = {"mu": d.mu, **({"c0": d.c0_fixed} if fixed else {"a": d.a})}
 
-    problem: cp.Problem
-    coef: cp.Variable
-    nu: cp.Expression
-    m_ir: cp.Variable
-    m_uv: cp.Variable
-    qF_ir: cp.Expression
-    w_ir: cp.Expression
-    F_uv: cp.Expression
+    def form(digits: int | None) -> SDPBForm:
+        sd = dual_sdpb_problem(d, config, ops, digits or 40)
+        return SDPBForm(sd.problem, lambda res: {"handle": sd, "value": float(-res.primal_objective)})
+    return ProblemData("dual-sdp", cvxpy=ParametricProblem(key, lambda: _dual_problem(config, ops, fixed, d.a), values),
+                       sdpb=form)
 
 
-def _dual_problem(config: DualConfig, ops: DualOperators, d: DualDirection) -> _DualSOCP:
-    """The SOCP for direction `d`."""
+def _dual_problem(config: DualConfig, ops: DualOperators, fixed: bool, a: float) -> Compiled:
+    """The SOCP (eqs. 53–55, 78–81) with Parameters μ and, c0 fixed, c0 (κ term, `a` the c0 weight)
+    or, c0 free, a (the e.o.m. of c0)."""
+    params = {"mu": cp.Parameter()}
     coef = cp.Variable(config.n_cheb + 1)
     nu = cp.Variable(nonneg=True) if config.sum_rule else cp.Constant(0.0)
-    mu = d.mu
     w_ir = ops.w_ir @ coef
-    F_ir, F_uv = ops.F_ir(coef, nu, mu), ops.F_uv(coef, nu, mu)   # cvxpy expressions in (coef, ν)
+    F_ir, F_uv = ops.F_ir(coef, nu, params["mu"]), ops.F_uv(coef, nu, params["mu"])   # eq. (80), affine in (coef, ν, μ)
     # m = 2qλ: each node's contribution to ∫2λ; rows scaled by the weights q (the UV weights
     # reach 1e15 while F there is ~1e-15, which a solver would otherwise see as ill-posed)
     m_ir = cp.Variable(ops.s_ir.size)
@@ -184,12 +186,15 @@ def _dual_problem(config: DualConfig, ops: DualOperators, d: DualDirection) -> _
             m_uv + 2 * cp.multiply(ops.q_uv, F_uv) >= 0]
     kappa_term = 0.0
     int_w = ops.int_w @ coef / (16 * np.pi)
-    if d.c0_fixed is None:
-        cons.append(int_w - nu == d.a)          # e.o.m. of c0 (eq. 79)
+    if fixed:
+        params["c0"] = cp.Parameter()
+        kappa_term = -(int_w - nu - a) * params["c0"]   # eq. (81)
     else:
-        kappa_term = -(int_w - nu - d.a) * d.c0_fixed   # eq. (81)
+        params["a"] = cp.Parameter()
+        cons.append(int_w - nu == params["a"])          # e.o.m. of c0 (eq. 79)
     D = kappa_term + cp.sum(m_ir) + cp.sum(m_uv)
-    return _DualSOCP(cp.Problem(cp.Minimize(D), cons), coef, nu, m_ir, m_uv, qF_ir, w_ir, F_uv)
+    return Compiled(cp.Problem(cp.Minimize(D), cons), params,
+                    {"coef": coef, "nu": nu, "m_ir": m_ir, "m_uv": m_uv, "qF_ir": qF_ir, "w_ir": w_ir, "F_uv": F_uv})
 
 
 def _certified_result(d: DualDirection, config: DualConfig, ops: DualOperators, coef: np.ndarray, nu: float,
@@ -288,15 +293,6 @@ def dual_multiplier_from_y(sd: DualSDPB, y, sum_rule: bool, digits: int = 40) ->
         x = sd.chart.x0 + sd.chart.N @ np.array(y, dtype=object)
     nc = sd.n_cheb
     return np.array([float(v) for v in x[:nc]]), (max(float(x[nc]), 0.0) if sum_rule else 0.0)
-
-
-def _solve_dual_sdpb(d: DualDirection, config: DualConfig, ops: DualOperators, objective: str,
-                     c0: float | None, cfg: dict, t0: float, digits: int = 40, timeout: float = 1800.0,
-                     procs: int = 1, checkpoint: str | None = None) -> Result:
-    """The same dual SDP through SDPB (`dual_sdpb_problem`), the bound re-certified from the multiplier."""
-    sd = dual_sdpb_problem(d, config, ops, digits)
-    res = run_sdpb(sd.problem, timeout=timeout, procs=procs, **checkpoint_reuse(checkpoint))
-    return dual_result_from_sdpb(sd, res, d, config, ops, objective, c0, cfg, t0)
 
 
 def dual_result_from_sdpb(sd: DualSDPB, res, d: DualDirection, config: DualConfig, ops: DualOperators,

@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-import cvxpy as cp
 import numpy as np
 
 from smatrix.amplitude import SpectralAmplitude
@@ -26,7 +25,9 @@ from smatrix.refine import Attempt, RefineBudget, merge_points, refine_until_cer
 from smatrix.result import Result
 
 from .inelastic import certificate_eta, cone_radius, covered, eta_hash, load_eta0
-from .objectives import check_objective, objective_and_constraints
+from .objectives import check_objective
+from .problems import ProblemData, unitarity_sdpb_form, unitarity_socp
+from .reductions import UnitarityRows
 from .solve import failure_message as _failure_message, solve
 
 
@@ -117,23 +118,21 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
 
 def _solve_grid_on(objective, c0, config: GridConfig, cfg, ops: GridOperators, profile, t0) -> Attempt:
     """One solve on the grid of `ops`, re-measured from the amplitude on 4× the imposed points."""
-    h = cp.Variable(ops.grid.size - 1)
-    re_S = 1.0 - ops.h_at @ h
-    im_S = cp.multiply(phase_space(ops.imposed), ops.re_f0 @ h)
-    c0_expr, c2_expr = ops.c0_row @ h, ops.c2_row @ h
-    obj, fix = objective_and_constraints(objective, c0_expr, c2_expr, c0, scaled=True)
+    # Re S0 − 1 = −h, Im S0 = ϱ Re f0; |S0| ≤ sqrt(1 − η0) (eq. 14 with inelasticity; radius 1 when elastic);
     # h(4) is the threshold value of 1 − Re S0: 0 ≤ h(4) ≤ 2 (regular … singular, eq. 19)
-    # |S0| ≤ sqrt(1 − η0) (eq. 14 with inelasticity; radius 1 when elastic)
-    cons = [cp.SOC(cone_radius(profile, ops.imposed), cp.vstack([re_S, im_S]), axis=0),
-            h[0] >= 0, h[0] <= 2, *fix]
-    sol = solve(cp.Problem(obj, cons), config.solver)
-    if sol.status not in ("optimal", "optimal_inaccurate"):
+    rows = UnitarityRows(-ops.h_at, phase_space(ops.imposed)[:, None] * ops.re_f0, ops.c0_row, ops.c2_row,
+                         cone_radius(profile, ops.imposed), bounds=((0, 0.0, 2.0),))
+    sdpb = lambda digits: unitarity_sdpb_form(rows, objective, c0, digits or 40, {
+        "model": "zero-ddisc", "method": "primal-grid", "objective": objective, "c0": c0, "nodes": int(ops.grid.size)})
+    sol = solve(ProblemData("primal-grid", cvxpy=unitarity_socp(rows, objective, c0, scaled=True), sdpb=sdpb),
+                config.solver)
+    if not sol.solved:
         return Attempt(_infeasible(objective, c0, cfg, _failure_message(sol, c0, config.inelasticity),
                                    t0, config.solver, status=sol.status))
-    amp = SpectralAmplitude(float(c0_expr.value), ops.grid, np.concatenate([h.value, [0.0]]))
+    h, c0v, c2v = sol.outputs["x"], float(sol.outputs["c0"]), float(sol.outputs["c2"])
+    amp = SpectralAmplitude(c0v, ops.grid, np.concatenate([h, [0.0]]))
     check_s, viol = measure_spin0(amp, ops.imposed, eta=certificate_eta(profile))  # from the amplitude's formula
     cert = spin0_certificate(check_s, viol, config.tolerance, 4, int(ops.imposed.size))
-    c0v, c2v = float(c0_expr.value), float(c2_expr.value)
     res = Result(
         method="primal-grid", model="zero-ddisc", objective=objective, c0=c0v, c2=c2v,
         value=c0v if objective == "max-c0" else c2v, bound_kind="primal (achieved)",

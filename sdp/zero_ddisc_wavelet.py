@@ -19,7 +19,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import cvxpy as cp
 import mpmath as mp
 import numpy as np
 
@@ -36,9 +35,10 @@ from smatrix.status import OPTIMAL, OPTIMAL_INACCURATE
 from smatrix.wavelets import rho_wavelet_derivative, threshold_term_derivative, xsqrt
 
 from .inelastic import certificate_eta, cone_radius, covered, eta_hash, load_eta0
-from .objectives import check_objective, objective_and_constraints
-from .sdpb import SDPBProblem, affine_chart, checkpoint_reuse, run_sdpb, unitarity_blocks
-from .reduced_socp import reduce_columns
+from .objectives import check_objective
+from .problems import ProblemData, SDPBForm, unitarity_sdpb, unitarity_socp
+from .reductions import FixedC0Chart, OrthonormalBasis, UnitarityRows, UVElimination
+from .sdpb import SDPBProblem
 from .solve import failure_message as _failure_message, solve
 
 
@@ -62,6 +62,16 @@ class WaveletConfig:
             raise BadInput(f"`grid` too small: {self.grid} unitarity points (need ≥ 8)")
 
 
+def uv_design(n: int, uv_condition: bool, threshold: bool, dtype) -> np.ndarray:
+    """B with (α0, α, β) = B γ: with the UV condition α0 = 3 Σ α_σ is eliminated (g → 0 at infinity
+    does not enter), without the threshold term β is dropped."""
+    full = np.eye(n + 2, dtype=int).astype(dtype)
+    if uv_condition:
+        full[0, 1:n + 1] = 3
+        full = full[:, 1:]
+    return full if threshold else full[:, :-1]
+
+
 def wavelet_design(centres, s_grid, uv_condition: bool, threshold: bool, dps: int | None = None):
     """Linear maps from reduced coefficients γ ((α0, α, β) = B γ) to Re S0 − 1, Im S0, c0, c2,
     and B itself: in extended precision, or with `dps` digits (object arrays of mpmath numbers,
@@ -73,21 +83,19 @@ def wavelet_design(centres, s_grid, uv_condition: bool, threshold: bool, dps: in
         dtype, cast = object, (lambda x: np.array([mp.mpf(float(v)) for v in np.ravel(x)], dtype=object))
     with mp.workdps(dps or mp.mp.dps):
         sig = cast(centres)
-        full = np.eye(n + 2, dtype=int).astype(dtype)
-        if uv_condition:  # α0 = 3 Σ α_σ (g → 0 at infinity does not enter)
-            full[0, 1:n + 1] = 3
-            full = full[:, 1:]
-        B = full if threshold else full[:, :-1]
+        B = uv_design(n, uv_condition, threshold, dtype)
         s = cast(s_grid)
-        f0 = wavelet_f0_rows(sig, s) @ B / (16 * (mp.pi if dps else np.pi))  # f0 = rows @ γ
+        x0 = cast([S0_CROSSING])[0] if dps is None else mp.mpf(4) / 3
+        rows, _ = UVElimination(B).apply({   # rows on α → rows on γ
+            "f0": wavelet_f0_rows(sig, s),
+            "c0": np.concatenate([[1], 3 * rho_wavelet_derivative(sig, x0, 0), [3 * threshold_term_derivative(x0, 0)]]),
+            "c2": np.concatenate([[0], rho_wavelet_derivative(sig, x0, 2) / 2, [threshold_term_derivative(x0, 2) / 2]])})
+        f0 = rows["f0"] / (16 * (mp.pi if dps else np.pi))  # f0 = rows @ γ
         rho = xsqrt((s - 4) / s)[:, None]
         re_f0, im_f0 = _parts(f0)
         re_S1 = -rho * im_f0          # Re S0 − 1 = −ϱ Im f0
         im_S = rho * re_f0            # Im S0 = ϱ Re f0
-        x0 = cast([S0_CROSSING])[0] if dps is None else mp.mpf(4) / 3
-        c0 = np.concatenate([[1], 3 * rho_wavelet_derivative(sig, x0, 0), [3 * threshold_term_derivative(x0, 0)]]) @ B
-        c2 = np.concatenate([[0], rho_wavelet_derivative(sig, x0, 2) / 2, [threshold_term_derivative(x0, 2) / 2]]) @ B
-    return B, re_S1, im_S, c0, c2
+    return B, re_S1, im_S, rows["c0"], rows["c2"]
 
 
 def _parts(z):
@@ -98,7 +106,11 @@ def _parts(z):
 
 
 def solve_wavelet(objective: str, c0: float | None = None, config: WaveletConfig = WaveletConfig()) -> Result:
+    """The wavelet primal, refined until certified (smatrix.refine); with `config.solver` "sdpb" one
+    high-precision solve (`solve_wavelet_sdpb`)."""
     check_objective(objective, c0)
+    if config.solver == "sdpb":
+        return solve_wavelet_sdpb(objective, c0, config)
     t0 = time.perf_counter()
     cfg = {"model": "zero-ddisc", "method": "primal-wavelet", "objective": objective, "c0": c0,
            **config.__dict__}
@@ -122,20 +134,13 @@ def _solve_wavelet_at(objective, c0, config: WaveletConfig, cfg, centres, s_grid
     """One solve with |S0| ≤ sqrt(1 − η0) imposed at `s_grid`, re-measured on 4× as many points."""
     radius = cone_radius(profile, s_grid)  # |S0| ≤ sqrt(1 − η0), eq. (14) with inelasticity
     B, re_S1, im_S, c0_row, c2_row = wavelet_design(centres, s_grid, config.uv_condition, config.threshold_term)
-    red = reduce_columns(re_S1, im_S, c0_row, c2_row, config.svd_cutoff)
-    U = red.U
     m = s_grid.size
-    beta = cp.Variable(U.shape[1])
-    re_S = 1.0 + U[:m] @ beta
-    ims = U[m:2 * m] @ beta
-    c0_expr, c2_expr = U[2 * m] @ beta, U[2 * m + 1] @ beta
-    obj, fix = objective_and_constraints(objective, c0_expr, c2_expr, c0)
-    sol = solve(cp.Problem(obj, [cp.SOC(radius, cp.vstack([re_S, ims]), axis=0), *fix]), config.solver)
-    if sol.status not in ("optimal", "optimal_inaccurate"):
+    rows, basis = OrthonormalBasis(config.svd_cutoff).apply(UnitarityRows(re_S1, im_S, c0_row, c2_row, radius))
+    sol = solve(ProblemData("primal-wavelet", cvxpy=unitarity_socp(rows, objective, c0)), config.solver)
+    if not sol.solved:
         return Attempt(_base_result(objective, c0, cfg, config.solver)(status=sol.status, t0=t0,
                                                                        message=_failure_message(sol, c0, config.inelasticity)))
-    gamma = red.gamma(beta.value)  # α = B γ in extended precision
-    coef = B @ gamma
+    coef = UVElimination.invert(OrthonormalBasis.invert(sol.outputs["x"], basis), B)  # extended precision
     if not config.threshold_term:
         coef = np.concatenate([coef, [0]])
     amp = WaveletAmplitude(centres, coef[0], coef[1:-1], coef[-1])
@@ -147,8 +152,8 @@ def _solve_wavelet_at(objective, c0, config: WaveletConfig, cfg, centres, s_grid
         method="primal-wavelet", model="zero-ddisc", objective=objective, c0=tay["c0"], c2=tay["c2"],
         value=value, bound_kind="primal (achieved)", status=sol.status,
         certified=cert.passed,
-        certificate={**cert, "wavelets": int(centres.size), "rank_kept": red.rank,
-                     "condition_dropped": float(red.sv[-1] / red.sv[0]), "max_abs_coefficient": float(np.max(np.abs(coef))),
+        certificate={**cert, "wavelets": int(centres.size), "rank_kept": basis.rank,
+                     "condition_dropped": basis.condition_dropped, "max_abs_coefficient": float(np.max(np.abs(coef))),
                      "threshold_beta": float(coef[-1]),
                      "solver_iterations": sol.iterations, "solver_seconds": sol.seconds,
                      "objective_in_solver": float(sol.value)},
@@ -206,16 +211,17 @@ def wavelet_sdpb_problem(objective: str, c0: float | None, config: WaveletConfig
     centres, s_grid = wavelet_centres(config.nmax), unitarity_grid(config.grid)
     B, re_S1, im_S, c0_row, c2_row = high_precision_design(centres, s_grid, config.uv_condition,
                                                            config.threshold_term, digits)
-    with mp.workdps(digits):
-        g0, G = affine_chart(c0_row, None if c0 is None else mp.mpf(c0))   # γ = g0 + G y
-        target = c0_row if objective == "max-c0" else (c2_row if objective == "max-c2" else -c2_row)
-        col = lambda X: np.column_stack([X @ g0, X @ G])
-        rnd = np.vectorize(lambda v: mp.mpf(float(v)), otypes=[object]) if float64_data else (lambda a: a)
-        problem = SDPBProblem(objective=list(rnd(col(target[None, :])[0])),
-                              blocks=list(rnd(unitarity_blocks(col(re_S1), col(im_S)))), digits=digits,
-                              meta={"model": "zero-ddisc", "method": "primal-wavelet", "objective": objective,
-                                    "c0": c0, "nmax": config.nmax, "grid": config.grid,
-                                    "wavelets": int(centres.size)})
+    chart = FixedC0Chart(c0, digits)
+    rows, (g0, G) = chart.apply(UnitarityRows(re_S1, im_S, c0_row, c2_row, radius=None))   # γ = g0 + G y
+    problem = unitarity_sdpb(rows, objective, digits, {
+        "model": "zero-ddisc", "method": "primal-wavelet", "objective": objective, "c0": c0, "nmax": config.nmax,
+        "grid": config.grid, "wavelets": int(centres.size)})
+    if float64_data:
+        rnd = np.vectorize(lambda v: mp.mpf(float(v)), otypes=[object])
+        with mp.workdps(digits):
+            problem = SDPBProblem(objective=list(rnd(np.array(problem.objective, dtype=object))),
+                                  blocks=list(rnd(np.array(problem.blocks, dtype=object))), digits=digits,
+                                  meta=problem.meta)
     return WaveletSDPB(problem, B, g0, G, c0_row, c2_row, centres, s_grid)
 
 
@@ -234,11 +240,14 @@ def solve_wavelet_sdpb(objective: str, c0: float | None = None, config: WaveletC
     if c0 is not None and c0 < 0:
         return _base_result(objective, c0, cfg, "sdpb")(status="infeasible", t0=t0, message="c0 < 0 admits "
                                                           "no unitary amplitude (sum rule (24))")
-    hp = wavelet_sdpb_problem(objective, c0, config, digits, float64_data)
-    t_export = time.perf_counter() - t0
-    res = run_sdpb(hp.problem, workdir=workdir, timeout=timeout, options=options, procs=procs,
-                   **checkpoint_reuse(checkpoint))
-    return wavelet_result_from_sdpb(hp, res, objective, config, digits, cfg, t0, {"export_seconds": t_export})
+
+    def form(d: int | None) -> SDPBForm:
+        hp = wavelet_sdpb_problem(objective, c0, config, d or digits, float64_data)
+        return SDPBForm(hp.problem, lambda res: {"handle": hp})
+    sol = solve(ProblemData("primal-wavelet", sdpb=form), "sdpb", digits=digits, timeout=timeout, options=options,
+                workdir=workdir, procs=procs, checkpoint=checkpoint)
+    return wavelet_result_from_sdpb(sol.outputs["handle"], sol.raw, objective, config, digits, cfg, t0,
+                                    {"export_seconds": sol.outputs["export_seconds"]})
 
 
 def wavelet_result_from_sdpb(hp: WaveletSDPB, res, objective: str, config: WaveletConfig, digits: int, cfg: dict,
