@@ -34,6 +34,11 @@ def add_parser(sub) -> None:
     p.add_argument("--jmax", type=int, default=16, help="unitarity imposed for even J ≤ JMAX (default 16)")
     p.add_argument("--svd-cutoff", type=float, default=1e-8,
                    help="one reduced space for every J_min, so the problems are nested (default 1e-8)")
+    p.add_argument("--rounds", type=int, default=5,
+                   help="shared refinement rounds per Nmax: the union of the points every row's certificate "
+                        "asks for, re-solved for all rows (default 5; 0: grid and profile nodes only)")
+    p.add_argument("--tolerance", type=float, default=1e-6,
+                   help="certificate tolerance on |S_J|² − 1 and on |S_J|² − 1 + η_J (default 1e-6)")
     p.add_argument("--eta-extend", default="auto", choices=["auto", "error", "zero", "hold"],
                    help="η outside the profile's energies (default auto: zero where η_J has decayed below "
                         "1e-3 at both ends, as η_J → 0 for s → ∞; else an error)")
@@ -84,7 +89,8 @@ def run(a) -> int:
 
     _check_out(a.out)
     cfg = InjectConfig(eta=a.eta, objective=a.objective, c0=a.c0, jmins=a.jmin_list, nmaxs=a.nmax, grid=a.grid,
-                       jmax=a.jmax, svd_cutoff=a.svd_cutoff, eta_extend=a.eta_extend)
+                       jmax=a.jmax, svd_cutoff=a.svd_cutoff, eta_extend=a.eta_extend, rounds=a.rounds,
+                       tolerance=a.tolerance, eta_tolerance=a.tolerance)
     cfg.validate()
     twoprr = None
     if a.solution is not None:
@@ -95,7 +101,7 @@ def run(a) -> int:
         if c0 is None or abs(twoprr.c0 - c0) > C0_MATCH * twoprr.c0:
             raise BadInput(f"--solution {a.solution}: 2PRR amplitude at c0/π = {twoprr.c0 / math.pi:.6g}, the "
                            f"profile at {'unknown c0' if c0 is None else format(c0 / math.pi, '.6g')}")
-    say = None if a.json else (lambda r: print(f"  Nmax {r['nmax']:2d}  J_min {r['jmin']:3d}  "
+    say = None if a.json else (lambda r: print(f"  Nmax {r['nmax']:2d}  J_min {r['jmin']:3d}  {r['points']} points  "
                                               f"{'—' if r['value'] is None else format(r['value'], '.7f')}  "
                                               f"certified {r['certified']}  {r['seconds']:.0f} s", flush=True))
     table = injection_table(cfg, progress=say)

@@ -20,7 +20,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from smatrix.sdp.full_wavelet import FullConfig, solve_full
+from smatrix.certify import DEFAULT_TOLERANCE
+from smatrix.refine import Attempt, RefineBudget, merge_points, refine_jointly
+from smatrix.sdp.full_wavelet import FullConfig, eta_nodes, solve_full
+from smatrix.wavelets import unitarity_grid
 from smatrix.errors import BadInput
 from smatrix.inelasticity import InelasticityProfile, load_profile
 from smatrix.kinematics import phase_space
@@ -46,6 +49,10 @@ class InjectConfig:
     svd_cutoff: float = 1e-8                   # one reduced space for every J_min (nested constraint sets)
     eta_extend: str = "auto"                   # smatrix.inelasticity: zero where the profile has decayed
     solver: str = "clarabel"
+    tolerance: float = DEFAULT_TOLERANCE       # on |S_J|² − 1, re-measured on 4× the imposed points, J ≤ jmax + 4
+    eta_tolerance: float = DEFAULT_TOLERANCE   # on |S_J|² − 1 + η_J, the same points
+    rounds: int = 5                            # shared refinement rounds per Nmax (0: the grid and η nodes only)
+    per_round: int = 12                        # violation peaks each uncertified row adds per round
 
     def validate(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -56,6 +63,10 @@ class InjectConfig:
             raise BadInput(f"inject: J_min = {max(self.jmins)} exceeds --jmax {self.jmax}")
         if not self.nmaxs or min(self.nmaxs) < 1:
             raise BadInput(f"inject: --nmax needs integers ≥ 1, got {list(self.nmaxs)}")
+        if self.rounds < 0 or self.per_round < 1:
+            raise BadInput(f"inject: --rounds must be ≥ 0 (got {self.rounds}), per_round ≥ 1 (got {self.per_round})")
+        if not (self.tolerance > 0 and self.eta_tolerance > 0):
+            raise BadInput(f"inject: --tolerance must be > 0, got {self.tolerance}, {self.eta_tolerance}")
         if self.c0 is not None and not (math.isfinite(self.c0) and self.c0 >= 0):
             raise BadInput(f"inject: --c0 must be a finite number ≥ 0, got {self.c0}")
 
@@ -114,20 +125,35 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
     fixed_c0 = c0 if cfg.objective == "min-c2" else None
     t0 = time.perf_counter()
     rows, amplitudes = [], {}
+    grid = unitarity_grid(cfg.grid)
+    # every row of one Nmax on the same points (the grid, the profile's nodes for the largest J_min,
+    # and the union of what the rows' certificates asked for, at this and the smaller Nmax), so the
+    # constraint sets stay nested
+    start = merge_points(grid, eta_nodes(profile, max(cfg.jmins), grid[0], grid[-1]))
+    budget = RefineBudget(rounds=cfg.rounds, per_round=cfg.per_round, confirm=0, seconds=math.inf)
     for nmax in cfg.nmaxs:
-        for jmin in sorted(cfg.jmins):
-            # rounds = 0: every row on the same unitarity points, so the constraint sets stay nested
-            # in J_min (the refinement loop of issue 19 imposes different points per row)
-            fc = FullConfig(nmax=nmax, jmax=cfg.jmax, grid=cfg.grid, svd_cutoff=cfg.svd_cutoff, solver=cfg.solver,
-                            jmin=jmin, inelasticity=cfg.eta if jmin >= 0 else None, eta_extend=cfg.eta_extend,
-                            rounds=0)
-            res = solve_full(cfg.objective, fixed_c0, fc)
-            row = _row(jmin, nmax, res, cfg.objective)
-            rows.append(row)
+        configs = [FullConfig(nmax=nmax, jmax=cfg.jmax, grid=cfg.grid, svd_cutoff=cfg.svd_cutoff, solver=cfg.solver,
+                              tolerance=cfg.tolerance, eta_tolerance=cfg.eta_tolerance, jmin=jmin,
+                              inelasticity=cfg.eta if jmin >= 0 else None, eta_extend=cfg.eta_extend, rounds=0)
+                   for jmin in sorted(cfg.jmins)]
+
+        def solve_all(points, configs=configs, nmax=nmax):
+            atts = []
+            for fc in configs:
+                res = solve_full(cfg.objective, fixed_c0, fc, extra_points=points)
+                check = res.extra.pop("check", None) or {}
+                atts.append(Attempt(res, check.get("s"), check.get("violation")))
+                if progress is not None:
+                    progress({**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size)})
+            return atts
+
+        results, start = refine_jointly(solve_all, start, budget)   # the next Nmax starts from these points
+        points = start
+        for fc, res in zip(configs, results):
+            rows.append({**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size),
+                         "rounds": len(res.certificate["refinement"]["rounds"]) if res.certificate else None})
             if res.extra.get("amplitude") is not None:
-                amplitudes[(nmax, jmin)] = res.extra["amplitude"]
-            if progress is not None:
-                progress(row)
+                amplitudes[(nmax, fc.jmin)] = res.extra["amplitude"]
     last = {str(J): float(v[-1]) for J, v in profile.eta.items()}
     return {"objective": cfg.objective, "c0": c0, "c0_over_pi": None if c0 is None else c0 / math.pi,
             "eta_file": cfg.eta, "eta_meta": profile.meta, "eta_s_range": [float(profile.s[0]), float(profile.s[-1])],

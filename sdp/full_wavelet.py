@@ -27,7 +27,7 @@ from smatrix.full_amplitude import FullAmplitude, FullBasis, cached_partial_wave
 from smatrix.inelasticity import InelasticityProfile, load_profile
 from smatrix.kinematics import phase_space
 from smatrix.optical import all_spin_check
-from smatrix.refine import Attempt, RefineBudget, refine_until_certified
+from smatrix.refine import Attempt, RefineBudget, merge_points, refine_until_certified
 from smatrix.result import Result, config_hash
 from smatrix.wavelets import unitarity_grid
 
@@ -85,6 +85,23 @@ def _eta(profile: InelasticityProfile | None, jmin: int, spins, s) -> np.ndarray
     return eta
 
 
+def eta_nodes(profile: InelasticityProfile | None, jmin: int, lo: float, hi: float) -> np.ndarray:
+    """The profile's own energies in [lo, hi] where some imposed η_J (J ≤ jmin) is > 0, with the
+    node just below each such stretch (where η switches on, s = 16). Imposed as unitarity points, they
+    make |S_J|² ≤ 1 − η_J hold at every kink of the piecewise-linear η (linear in log(s − 4)): between
+    two imposed points η is then linear, and the certificate's between-point violation measures only
+    the curvature of |S_J|², not a kink of η that no grid point sees."""
+    if profile is None or jmin < 0:
+        return np.empty(0)
+    active = np.zeros(profile.s.size, dtype=bool)
+    for J, v in profile.eta.items():
+        if J <= jmin:
+            active |= v > 0
+    active[:-1] |= active[1:]
+    s = profile.s[active]
+    return s[(s >= lo) & (s <= hi)]
+
+
 def _load_full_profile(config: FullConfig) -> InelasticityProfile | None:
     """The η_J profile of the configuration (None: elastic), checked to hold every imposed spin."""
     if config.inelasticity is None:
@@ -105,7 +122,12 @@ def _design(basis: FullBasis, uv_condition: bool) -> np.ndarray:
     return B
 
 
-def solve_full(objective: str, c0: float | None = None, config: FullConfig = FullConfig()) -> Result:
+def solve_full(objective: str, c0: float | None = None, config: FullConfig = FullConfig(),
+               extra_points=None) -> Result:
+    """The optimum of `objective` (module docstring). Unitarity is imposed on the Chebyshev grid, the
+    profile's active nodes (`eta_nodes`) and `extra_points` (energies > 4, e.g. the union of the
+    points a table's refinement asked for, `smatrix.crosscheck.inject`); with `config.rounds` > 0
+    the refinement loop adds points from there until the certificate passes."""
     check_objective(objective, c0)
     config.validate()
     t0 = time.perf_counter()
@@ -116,6 +138,12 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
     spins = _spins(config.jmax)
     s_grid = unitarity_grid(config.grid)
     _eta(profile, config.jmin, spins, s_grid)  # raises if the profile does not cover the grid
+    extra = np.asarray([] if extra_points is None else extra_points, dtype=float)
+    if extra.size and (not np.all(np.isfinite(extra)) or np.any(extra <= 4.0)):
+        raise BadInput("extra unitarity points must be finite energies s > 4")
+    start = merge_points(s_grid, np.concatenate([eta_nodes(profile, config.jmin, s_grid[0], s_grid[-1]), extra]))
+    cfg["imposed_points"] = int(start.size)
+    cfg["points_hash"] = config_hash({"s": start.tolist()}) if start.size > s_grid.size else None
 
     def result(status, value=None, amp=None, cert=None, certified=False, message="", extra=None):
         tay = amp.taylor if amp is not None else {"c0": c0, "c2": None}
@@ -167,14 +195,15 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
         passed = cert.pop("passed")
         msg = _status_note(cert, red.solve.status, config)
         res = result(red.solve.status, value=_value(objective, amp), amp=amp,
-                     cert=cert, certified=passed, message=msg, extra={"amplitude": amp})
+                     cert=cert, certified=passed, message=msg,
+                     extra={"amplitude": amp, "check": {"s": check_s, "violation": combined}})
         return Attempt(res, check_s, combined)
     if config.rounds == 0:
-        return solve_at(s_grid).result
+        return solve_at(start).result
     # points where the profile says nothing are left out of the refinement (η there is not defined)
     lo, hi = (profile.s[0], profile.s[-1]) if profile is not None and profile.extend == "error" else (4.0, np.inf)
-    return refine_until_certified(lambda p: solve_at(p[(p >= lo) & (p <= hi)] if p.size > s_grid.size else p),
-                                  s_grid, RefineBudget(rounds=config.rounds, per_round=16, confirm=0,
+    return refine_until_certified(lambda p: solve_at(p[(p >= lo) & (p <= hi)] if p.size > start.size else p),
+                                  start, RefineBudget(rounds=config.rounds, per_round=16, confirm=0,
                                                        seconds=300.0))
 
 

@@ -122,6 +122,43 @@ def refine_until_certified(solve_at: Callable[[np.ndarray], Attempt], points: np
     return res
 
 
+def refine_jointly(solve_all: Callable[[np.ndarray], list[Attempt]], points: np.ndarray,
+                   budget: RefineBudget = RefineBudget()) -> tuple[list[Result], np.ndarray]:
+    """The loop for problems that must share one imposed point set (the rows of a table whose
+    constraint sets are nested, e.g. the J_min of P2 Tables 2–3): `solve_all(points)` solves every
+    problem on `points`; each uncertified row's re-measurement proposes its `violating_points`, their
+    union is added for all rows, and all are re-solved — until every row is certified or the budget
+    is spent. Returns the last Results (each with the shared `certificate["refinement"]`) and the
+    final points."""
+    t0 = time.perf_counter()
+    start = np.sort(np.asarray(points, dtype=float))
+    current = start
+    rounds: list[dict] = []
+    while True:
+        atts = solve_all(current)
+        results = [a.result for a in atts]
+        rounds.append({"round": len(rounds), "points": int(current.size),
+                       "values": [r.value for r in results], "certified": [bool(r.certified) for r in results],
+                       "violations": [(r.certificate or {}).get("max_unitarity_violation") for r in results],
+                       "elapsed": time.perf_counter() - t0})
+        new = [violating_points(a.check_s, a.violation, budget.target * float(a.result.certificate["tolerance"]),
+                                budget.per_round, budget.neighbours)
+               for a in atts if a.violation is not None and not a.result.certified]
+        if all(r.certified for r in results) or not new:
+            break
+        grown = merge_points(current, np.concatenate(new))
+        if (grown.size == current.size or len(rounds) > budget.rounds
+                or grown.size - start.size > budget.max_added or time.perf_counter() - t0 > budget.seconds):
+            break
+        current = grown
+    log = {"rounds": rounds, "budget": asdict(budget), "points_added": int(current.size - start.size),
+           "passed": all(r.certified for r in results), "shared": True}
+    for r in results:
+        if r.certificate is not None:
+            r.certificate["refinement"] = log
+    return results, current
+
+
 def _confirmation(res: Result, imposed: np.ndarray, s: np.ndarray, violation: np.ndarray, factor: int) -> None:
     """Replace the certificate's measurement by the denser one (a superset of its points)."""
     cert = spin0_certificate(s, violation, float(res.certificate["tolerance"]), factor, int(imposed.size))
@@ -130,4 +167,4 @@ def _confirmation(res: Result, imposed: np.ndarray, s: np.ndarray, violation: np
     res.certified = cert.passed
 
 
-__all__ = ["Attempt", "RefineBudget", "merge_points", "refine_until_certified", "violating_points"]
+__all__ = ["Attempt", "RefineBudget", "merge_points", "refine_jointly", "refine_until_certified", "violating_points"]
