@@ -1,21 +1,21 @@
 """`smatrix inject`: the η_J(s) of a 2PRR amplitude injected into the full-model primal for a list of
 J_min (P2 Tables 2–3) and Nmax, with certificates, timings and (min-c2, `--solution`) the comparison
 with the 2PRR amplitude (P2 Figs. 29–31). Exit codes: 0 done (each row says whether it is
-certified), 2 bad input, 4 a row had no solution."""
+certified), 2 bad input, 3 infeasible (a profile with η_J = 1: S_J = 0), 4 a row had no solution."""
 from __future__ import annotations
 
 import json
 import math
 import os
 import re
+import sys
 from pathlib import Path
 
 from smatrix.errors import BadInput
 from .args import ints_arg as _ints, number_arg as _number
 
+EXIT_INFEASIBLE = 3
 EXIT_FAILED = 4
-
-
 
 
 def add_parser(sub) -> None:
@@ -37,6 +37,8 @@ def add_parser(sub) -> None:
     p.add_argument("--rounds", type=int, default=5,
                    help="shared refinement rounds per Nmax: the union of the points every row's certificate "
                         "asks for, re-solved for all rows (default 5; 0: grid and profile nodes only)")
+    p.add_argument("--per-round", type=int, default=12,
+                   help="violation peaks each uncertified row adds per round (default 12)")
     p.add_argument("--tolerance", type=float, default=1e-6,
                    help="certificate tolerance on |S_J|² − 1 and on |S_J|² − 1 + η_J (default 1e-6)")
     p.add_argument("--eta-extend", default="auto", choices=["auto", "error", "zero", "hold"],
@@ -83,13 +85,23 @@ def _e(x) -> str:
 
 
 def run(a) -> int:
-    """Execute `smatrix inject` (BadInput → the caller's one-line exit 2)."""
+    """Execute `smatrix inject` (BadInput → the caller's one-line exit 2; a profile with η_J = 1 →
+    one line `infeasible: …`, exit 3)."""
+    from smatrix.crosscheck.inject import TotalAbsorption
+    try:
+        return _run(a)
+    except TotalAbsorption as exc:
+        print(f"infeasible: {exc}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+
+
+def _run(a) -> int:
     from smatrix.crosscheck.inject import (C0_MATCH, InjectConfig, compare_amplitudes, injection_table, load_2prr_amplitude,
                          load_injection_profile)
 
     _check_out(a.out)
     cfg = InjectConfig(eta=a.eta, objective=a.objective, c0=a.c0, jmins=a.jmin_list, nmaxs=a.nmax, grid=a.grid,
-                       jmax=a.jmax, svd_cutoff=a.svd_cutoff, eta_extend=a.eta_extend, rounds=a.rounds,
+                       jmax=a.jmax, svd_cutoff=a.svd_cutoff, eta_extend=a.eta_extend, rounds=a.rounds, per_round=a.per_round,
                        tolerance=a.tolerance, eta_tolerance=a.tolerance)
     cfg.validate()
     twoprr = None
@@ -103,7 +115,9 @@ def run(a) -> int:
                            f"profile at {'unknown c0' if c0 is None else format(c0 / math.pi, '.6g')}")
     say = None if a.json else (lambda r: print(f"  Nmax {r['nmax']:2d}  J_min {r['jmin']:3d}  {r['points']} points  "
                                               f"{'—' if r['value'] is None else format(r['value'], '.7f')}  "
-                                              f"certified {r['certified']}  {r['seconds']:.0f} s", flush=True))
+                                              f"certified {r['certified']}  |S|²−1 {_e(r['max_unitarity_violation'])}  "
+                                              f"|S|²−1+η {_e(r['max_inelasticity_violation'])}  {r['seconds']:.0f} s",
+                                              flush=True))
     table = injection_table(cfg, progress=say)
     amplitudes = table.pop("amplitudes")
     comparison = compare_amplitudes(amplitudes, twoprr) if twoprr is not None else None

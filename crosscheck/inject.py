@@ -35,6 +35,12 @@ AGREEMENT_REL = 0.1              # |T_SDP(s,0) − T_2PRR(s,0)| ≤ 10 % |T_2PRR
 AGREEMENT_S_ABS = 0.05           # |S_0^SDP − S_0^2PRR| ≤ 0.05
 
 
+class TotalAbsorption(BadInput):
+    """η_J = 1 in a profile: |S_J|² ≤ 0 forces S_J = 0 (total absorption), which no 2PRR amplitude has;
+    where it reaches down towards threshold (S_J → 1 there) no amplitude at all meets it. The command
+    reports it as infeasible (exit 3), not as a malformed file."""
+
+
 @dataclass(frozen=True)
 class InjectConfig:
     """One table: the profile, the objective and the (J_min, Nmax) ladder."""
@@ -92,8 +98,9 @@ def load_injection_profile(path: str, c0: float | None, jmin: int, extend: str =
             continue
         full = np.flatnonzero(v >= 1.0)
         if full.size:
-            raise BadInput(f"{path}: η_{J}(s = {profile.s[full[0]]:.6g}) = 1 means S_{J} = 0 (total absorption): "
-                           "not the profile of an amplitude")
+            raise TotalAbsorption(f"{path}: η_{J} = 1 at {full.size} of {v.size} energies (from s = "
+                                  f"{profile.s[full[0]]:.6g}) forces S_{J} = 0 there (total absorption): "
+                                  "no 2PRR amplitude has it, the injected problem has no amplitude")
         early = np.flatnonzero((profile.s < FOUR_PARTICLE_THRESHOLD * (1 - 1e-12)) & (v > 0))
         if early.size:
             raise BadInput(f"{path}: η_{J}(s = {profile.s[early[0]]:.6g}) = {v[early[0]]:.3g} > 0 below the "
@@ -249,5 +256,5 @@ def _cplx(z) -> dict:
     return {"re": z.real.tolist(), "im": z.imag.tolist()}
 
 
-__all__ = ["InjectConfig", "agreement_limit", "compare_amplitudes", "injection_table", "load_2prr_amplitude",
+__all__ = ["InjectConfig", "TotalAbsorption", "agreement_limit", "compare_amplitudes", "injection_table", "load_2prr_amplitude",
            "load_injection_profile", "table_checks"]
