@@ -133,9 +133,9 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
     t0 = time.perf_counter()
     rows, amplitudes = [], {}
     grid = unitarity_grid(cfg.grid)
-    # every row of one Nmax on the same points (the grid, the profile's nodes for the largest J_min,
-    # and the union of what the rows' certificates asked for, at this and the smaller Nmax), so the
-    # constraint sets stay nested
+    # the rows of one Nmax on nested point sets (the grid, the profile's nodes for the largest J_min,
+    # and the union of what the rows' certificates asked for, at this and the smaller Nmax; a
+    # certified prefix of rows is kept, smatrix.refine.refine_jointly), so the constraint sets stay nested
     start = merge_points(grid, eta_nodes(profile, max(cfg.jmins), grid[0], grid[-1]))
     budget = RefineBudget(rounds=cfg.rounds, per_round=cfg.per_round, confirm=0, seconds=math.inf)
     for nmax in cfg.nmaxs:
@@ -144,9 +144,9 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
                               inelasticity=cfg.eta if jmin >= 0 else None, eta_extend=cfg.eta_extend, rounds=0)
                    for jmin in sorted(cfg.jmins)]
 
-        def solve_all(points, configs=configs, nmax=nmax):
+        def solve_rows(points, first, configs=configs, nmax=nmax):
             atts = []
-            for fc in configs:
+            for fc in configs[first:]:
                 res = solve_full(cfg.objective, fixed_c0, fc, extra_points=points)
                 check = res.extra.pop("check", None) or {}
                 atts.append(Attempt(res, check.get("s"), check.get("violation")))
@@ -154,10 +154,11 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
                     progress({**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size)})
             return atts
 
-        results, start = refine_jointly(solve_all, start, budget)   # the next Nmax starts from these points
+        results, start = refine_jointly(solve_rows, start, budget)   # the next Nmax starts from these points
         points = start
         for fc, res in zip(configs, results):
-            rows.append({**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size),
+            rows.append({**_row(fc.jmin, nmax, res, cfg.objective),
+                         "points": (res.certificate or {}).get("imposed_points"),
                          "rounds": len(res.certificate["refinement"]["rounds"]) if res.certificate else None})
             if res.extra.get("amplitude") is not None:
                 amplitudes[(nmax, fc.jmin)] = res.extra["amplitude"]

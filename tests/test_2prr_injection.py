@@ -65,20 +65,20 @@ def test_max_c0_falls_below_the_elastic_maximum():
 
 
 def test_refine_jointly_shares_one_point_set_and_certifies_every_row():
-    """Toy rows with violations at known energies that vanish once a point is imposed near them: every
-    round solves all rows on the same points (a certified row too: nesting), adds the union, and ends
-    when every row passes."""
+    """Toy rows with violations at known energies that vanish once a point is imposed near them: each
+    round adds the union of the uncertified rows' points and re-solves from the first uncertified row
+    on (a certified prefix is kept, so the point sets are nested down the table) until every row passes."""
     from smatrix.refine import Attempt, RefineBudget, refine_jointly
     from smatrix.result import Result
 
     check = np.linspace(5.0, 15.0, 1001)
-    bumps = {0: [6.0, 9.0], 1: [9.0, 13.0], 2: []}
+    bumps = {0: [], 1: [6.0, 9.0], 2: [9.0, 13.0], 3: []}
     calls = []
 
-    def solve_all(points):
-        calls.append(points.copy())
+    def solve_rows(points, first):
+        calls.append((points.copy(), first))
         atts = []
-        for row, centres in bumps.items():
+        for row, centres in list(bumps.items())[first:]:
             v = sum(np.exp(-((check - c) / 0.05) ** 2) * 1e-4 * (np.min(np.abs(points - c)) > 0.02) for c in centres)
             v = np.zeros_like(check) + v
             cert = {"tolerance": 1e-6, "max_unitarity_violation": float(v.max())}
@@ -88,13 +88,14 @@ def test_refine_jointly_shares_one_point_set_and_certifies_every_row():
             atts.append(Attempt(res, check, v))
         return atts
 
-    results, points = refine_jointly(solve_all, np.array([5.0, 15.0]), RefineBudget(rounds=4, per_round=1))
-    assert all(r.certified for r in results)
+    results, points = refine_jointly(solve_rows, np.array([5.0, 15.0]), RefineBudget(rounds=4, per_round=1))
+    assert all(r.certified for r in results) and [r.value for r in results] == [0.0, 1.0, 2.0, 3.0]
     assert all(np.min(np.abs(points - c)) <= 0.02 for c in (6.0, 9.0, 13.0))
-    assert len(calls) == 3                           # per round one peak per uncertified row: 2 + 1 + 0
+    # round 0 all rows; row 0 certified and kept; then from the first uncertified row on, on growing points
+    firsts, sizes = [first for _, first in calls], [p.size for p, _ in calls]
+    assert firsts[:2] == [0, 1] and firsts == sorted(firsts) and sizes == sorted(sizes) and len(calls) <= 4
     log = results[0].certificate["refinement"]
     assert log["shared"] and log["passed"] and all(r.certificate["refinement"] is log for r in results)
-    assert [len(r["values"]) for r in log["rounds"]] == [3, 3, 3]
 
 
 def test_agreement_limit():
