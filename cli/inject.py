@@ -63,21 +63,34 @@ def _check_out(out: str | None) -> None:
 
 
 def markdown_table(table: dict) -> str:
-    """The table as markdown: one column per Nmax, certificates and timings per row."""
+    """The table as markdown: one value column per Nmax, the changes between consecutive Nmax, and per
+    row the certificate (✓ = passed at the tolerance), the worst re-measured max(|S_J|² − 1, |S_J|² − 1 + η_J),
+    the imposed points and the seconds of the last solve, each "a / b / c" over the Nmax."""
     obj = table["objective"]
-    head = "max c0/32π" if obj == "max-c0" else f"min c2 at c0/π = {table['c0_over_pi']:.6g}"
+    head = "max c0/32π" if obj == "max-c0" else f"min c2 (c0/π = {table['c0_over_pi']:.6g})"
     nmaxs = sorted({r["nmax"] for r in table["rows"]})
-    lines = [f"| J_min | " + " | ".join(f"{head}, Nmax {n} | cert. | max(|S|²−1) | max(|S|²−1+η) | s" for n in nmaxs) + " |",
-             "|---|" + "---|---|---|---|---|" * len(nmaxs)]
+    tol = next((r["tolerance"] for r in table["rows"] if r["tolerance"] is not None), None)
+    diffs = [f"{b} − {a}" for a, b in zip(nmaxs, nmaxs[1:])]
+    lines = [f"| J_min | " + " | ".join(f"{head}, Nmax {n}" for n in nmaxs) + "".join(f" | {d}" for d in diffs)
+             + f" | certified at {_g(tol)} | max violation | points | s |",
+             "|---|" + "---|" * (len(nmaxs) + len(diffs) + 4)]
     for jmin in sorted({r["jmin"] for r in table["rows"]}):
-        cells = []
-        for n in nmaxs:
-            r = next(r for r in table["rows"] if r["nmax"] == n and r["jmin"] == jmin)
-            v = "—" if r["value"] is None else f"{r['value']:.7f}"
-            inel = r["max_inelasticity_violation"]
-            cells.append(f"{v} | {r['certified']} | {_e(r['max_unitarity_violation'])} | {_e(inel)} | {r['seconds']:.0f}")
-        lines.append(f"| {jmin} | " + " | ".join(cells) + " |")
+        rs = [next(r for r in table["rows"] if r["nmax"] == n and r["jmin"] == jmin) for n in nmaxs]
+        vals = ["—" if r["value"] is None else f"{r['value']:.7f}" for r in rs]
+        steps = ["—" if a["value"] is None or b["value"] is None else f"{b['value'] - a['value']:+.1e}"
+                 for a, b in zip(rs, rs[1:])]
+        worst = [max((v for v in (r["max_unitarity_violation"], r["max_inelasticity_violation"]) if v is not None),
+                     default=None) for r in rs]
+        lines.append(f"| {jmin} | " + " | ".join(vals + steps) + " | "
+                     + " / ".join("✓" if r["certified"] else "✗" for r in rs) + " | "
+                     + " / ".join(_e(w) for w in worst) + " | "
+                     + " / ".join(str(r.get("points") or "—") for r in rs) + " | "
+                     + " / ".join(f"{r['seconds']:.0f}" for r in rs) + " |")
     return "\n".join(lines)
+
+
+def _g(x) -> str:
+    return "—" if x is None else f"{x:g}"
 
 
 def _e(x) -> str:

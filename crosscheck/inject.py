@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from smatrix.kinematics import phase_space
 
 OBJECTIVES = ("max-c0", "min-c2")
 FOUR_PARTICLE_THRESHOLD = 16.0   # η_J ≡ 0 below s = 16 (P2 eq. 15b)
+FALLBACK_CUTOFF = 1e-7           # the second rung of the full model's SVD ladder, for a row the solver failed on
 C0_MATCH = 1e-6                  # relative agreement of --c0 with the profile's meta c0
 AGREEMENT_REL = 0.1              # |T_SDP(s,0) − T_2PRR(s,0)| ≤ 10 % |T_2PRR(s,0)|: "they agree"
 AGREEMENT_S_ABS = 0.05           # |S_0^SDP − S_0^2PRR| ≤ 0.05
@@ -118,7 +119,8 @@ def _row(jmin: int, nmax: int, res, objective: str) -> dict:
             "max_inelasticity_violation": cert.get("max_inelasticity_violation"),
             "worst_spin": cert.get("worst_spin"), "worst_s": cert.get("worst_s"),
             "tolerance": cert.get("tolerance"), "eta_tolerance": cert.get("eta_tolerance"),
-            "rank_kept": cert.get("rank_kept"), "seconds": res.seconds, "message": res.message}
+            "rank_kept": cert.get("rank_kept"), "svd_cutoff": cert.get("svd_cutoff"), "seconds": res.seconds,
+            "message": res.message}
 
 
 def injection_table(cfg: InjectConfig, progress=None) -> dict:
@@ -148,6 +150,8 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
             atts = []
             for fc in configs[first:]:
                 res = solve_full(cfg.objective, fixed_c0, fc, extra_points=points)
+                if res.value is None and fc.svd_cutoff != FALLBACK_CUTOFF:
+                    res = _fallback(res, cfg.objective, fixed_c0, replace(fc, svd_cutoff=FALLBACK_CUTOFF), points)
                 check = res.extra.pop("check", None) or {}
                 atts.append(Attempt(res, check.get("s"), check.get("violation")))
                 if progress is not None:
@@ -168,6 +172,19 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
             "eta_extend": profile.extend, "eta_at_last_energy": last, "config": asdict(cfg),
             "rows": rows, "checks": table_checks(rows, cfg.objective), "seconds": time.perf_counter() - t0,
             "amplitudes": amplitudes}
+
+
+def _fallback(failed, objective: str, c0: float | None, fc: FullConfig, points):
+    """A row on which the solver broke down (Clarabel `failed`, also after its regularised retry) is
+    solved once more in the smaller reduced space of the ladder's next rung (`smatrix primal` does the
+    same): a subspace, so a max c0 (min c2) found there is still achieved and certified by its own
+    certificate; the row says so (`svd_cutoff`, message)."""
+    res = solve_full(objective, c0, fc, extra_points=points)
+    if res.value is None:
+        return failed
+    res.message = f"SVD cutoff {fc.svd_cutoff:g}: the {failed.config['svd_cutoff']:g} rung {failed.status}" + \
+        (f"; {res.message}" if res.message else "")
+    return res
 
 
 def table_checks(rows: list[dict], objective: str, slack: float = 1e-5) -> dict:
