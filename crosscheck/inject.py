@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from smatrix.certify import DEFAULT_TOLERANCE
-from smatrix.refine import Attempt, RefineBudget, merge_points, refine_jointly
-from smatrix.sdp.full_wavelet import FullConfig, eta_nodes, solve_full
+from smatrix.refine import Attempt, RefineBudget, refine_jointly
+from smatrix.sdp.full_wavelet import FullConfig, eta_nodes, solve_full, with_eta_nodes
 from smatrix.wavelets import unitarity_grid
 from smatrix.errors import BadInput
 from smatrix.inelasticity import InelasticityProfile, load_profile
@@ -133,12 +133,12 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
         raise BadInput(f"{cfg.eta}: min-c2 needs the coupling: the profile has no meta c0, give --c0")
     fixed_c0 = c0 if cfg.objective == "min-c2" else None
     t0 = time.perf_counter()
-    rows, amplitudes = [], {}
+    rows, amplitudes, points_by_nmax = [], {}, {}
     grid = unitarity_grid(cfg.grid)
     # the rows of one Nmax on nested point sets (the grid, the profile's nodes for the largest J_min,
     # and the union of what the rows' certificates asked for, at this and the smaller Nmax; a
     # certified prefix of rows is kept, smatrix.refine.refine_jointly), so the constraint sets stay nested
-    start = merge_points(grid, eta_nodes(profile, max(cfg.jmins), grid[0], grid[-1]))
+    start = with_eta_nodes(grid, eta_nodes(profile, max(cfg.jmins), grid[0], grid[-1]))
     budget = RefineBudget(rounds=cfg.rounds, per_round=cfg.per_round, confirm=0, seconds=math.inf)
     for nmax in cfg.nmaxs:
         configs = [FullConfig(nmax=nmax, jmax=cfg.jmax, grid=cfg.grid, svd_cutoff=cfg.svd_cutoff, solver=cfg.solver,
@@ -149,7 +149,7 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
         def solve_rows(points, first, configs=configs, nmax=nmax):
             atts = []
             for fc in configs[first:]:
-                res = solve_full(cfg.objective, fixed_c0, fc, extra_points=points)
+                res = solve_full(cfg.objective, fixed_c0, fc, points=points)
                 if res.value is None and fc.svd_cutoff != FALLBACK_CUTOFF:
                     res = _fallback(res, cfg.objective, fixed_c0, replace(fc, svd_cutoff=FALLBACK_CUTOFF), points)
                 check = res.extra.pop("check", None) or {}
@@ -159,7 +159,7 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
             return atts
 
         results, start = refine_jointly(solve_rows, start, budget)   # the next Nmax starts from these points
-        points = start
+        points_by_nmax[str(nmax)] = start.tolist()
         for fc, res in zip(configs, results):
             rows.append({**_row(fc.jmin, nmax, res, cfg.objective),
                          "points": (res.certificate or {}).get("imposed_points"),
@@ -170,7 +170,7 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
     return {"objective": cfg.objective, "c0": c0, "c0_over_pi": None if c0 is None else c0 / math.pi,
             "eta_file": cfg.eta, "eta_meta": profile.meta, "eta_s_range": [float(profile.s[0]), float(profile.s[-1])],
             "eta_extend": profile.extend, "eta_at_last_energy": last, "config": asdict(cfg),
-            "rows": rows, "checks": table_checks(rows, cfg.objective), "seconds": time.perf_counter() - t0,
+            "points": points_by_nmax, "rows": rows, "checks": table_checks(rows, cfg.objective), "seconds": time.perf_counter() - t0,
             "amplitudes": amplitudes}
 
 
@@ -179,7 +179,7 @@ def _fallback(failed, objective: str, c0: float | None, fc: FullConfig, points):
     solved once more in the smaller reduced space of the ladder's next rung (`smatrix primal` does the
     same): a subspace, so a max c0 (min c2) found there is still achieved and certified by its own
     certificate; the row says so (`svd_cutoff`, message)."""
-    res = solve_full(objective, c0, fc, extra_points=points)
+    res = solve_full(objective, c0, fc, points=points)
     if res.value is None:
         return failed
     res.message = f"SVD cutoff {fc.svd_cutoff:g}: the {failed.config['svd_cutoff']:g} rung {failed.status}" + \

@@ -102,6 +102,21 @@ def eta_nodes(profile: InelasticityProfile | None, jmin: int, lo: float, hi: flo
     return s[(s >= lo) & (s <= hi)]
 
 
+def with_eta_nodes(grid: np.ndarray, nodes: np.ndarray, snap: float = 0.25) -> np.ndarray:
+    """The grid with the η nodes added; a grid point closer to a node than `snap` × its spacing (in
+    log(s − 4)) is moved onto the node instead, so no two imposed points are near-duplicates (nearly
+    parallel cones made Clarabel break down)."""
+    grid = np.sort(np.asarray(grid, dtype=float))
+    y = np.log(grid - 4.0)
+    step = np.gradient(y)
+    keep = np.ones(grid.size, dtype=bool)
+    for yn in np.log(np.asarray(nodes, dtype=float) - 4.0):
+        k = int(np.argmin(np.abs(y - yn)))
+        if abs(y[k] - yn) < snap * step[k]:
+            keep[k] = False
+    return merge_points(grid[keep], nodes)
+
+
 def _load_full_profile(config: FullConfig) -> InelasticityProfile | None:
     """The η_J profile of the configuration (None: elastic), checked to hold every imposed spin."""
     if config.inelasticity is None:
@@ -123,11 +138,11 @@ def _design(basis: FullBasis, uv_condition: bool) -> np.ndarray:
 
 
 def solve_full(objective: str, c0: float | None = None, config: FullConfig = FullConfig(),
-               extra_points=None) -> Result:
-    """The optimum of `objective` (module docstring). Unitarity is imposed on the Chebyshev grid, the
-    profile's active nodes (`eta_nodes`) and `extra_points` (energies > 4, e.g. the union of the
-    points a table's refinement asked for, `smatrix.crosscheck.inject`); with `config.rounds` > 0
-    the refinement loop adds points from there until the certificate passes."""
+               points=None) -> Result:
+    """The optimum of `objective` (module docstring). Unitarity is imposed at `points` (energies > 4;
+    default: the Chebyshev grid with the profile's active nodes, `with_eta_nodes`; a table passes the
+    points all its rows share, `smatrix.crosscheck.inject`); with `config.rounds` > 0 the refinement
+    loop adds points from there until the certificate passes."""
     check_objective(objective, c0)
     config.validate()
     t0 = time.perf_counter()
@@ -138,10 +153,13 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
     spins = _spins(config.jmax)
     s_grid = unitarity_grid(config.grid)
     _eta(profile, config.jmin, spins, s_grid)  # raises if the profile does not cover the grid
-    extra = np.asarray([] if extra_points is None else extra_points, dtype=float)
-    if extra.size and (not np.all(np.isfinite(extra)) or np.any(extra <= 4.0)):
-        raise BadInput("extra unitarity points must be finite energies s > 4")
-    start = merge_points(s_grid, np.concatenate([eta_nodes(profile, config.jmin, s_grid[0], s_grid[-1]), extra]))
+    if points is None:
+        start = with_eta_nodes(s_grid, eta_nodes(profile, config.jmin, s_grid[0], s_grid[-1]))
+    else:
+        start = np.unique(np.asarray(points, dtype=float))
+        if start.size < 8 or not np.all(np.isfinite(start)) or np.any(start <= 4.0):
+            raise BadInput("unitarity points must be ≥ 8 finite energies s > 4")
+        _eta(profile, config.jmin, spins, start)  # raises if the profile does not cover them
     cfg["imposed_points"] = int(start.size)
     cfg["points_hash"] = config_hash({"s": start.tolist()}) if start.size > s_grid.size else None
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from smatrix.crosscheck.inject import InjectConfig, agreement_limit, injection_table, load_injection_profile
-from smatrix.sdp.full_wavelet import eta_nodes
+from smatrix.sdp.full_wavelet import eta_nodes, with_eta_nodes
+from smatrix.wavelets import unitarity_grid
 from smatrix.cli import main
 from smatrix.errors import BadInput
 from smatrix.inelasticity import InelasticityProfile, load_profile
@@ -32,8 +33,11 @@ def test_min_c2_rises_with_jmin_and_meets_the_injected_inelasticity(min_c2_table
     c2 = [r["value"] for r in rows]
     assert c2[0] < c2[1] < c2[2]                     # nested constraint sets (eqs. 80–81)
     # one imposed point set for the rows of a Nmax (grid ∪ the profile's η nodes ∪ the refinement's union)
-    grid_and_nodes = 300 + eta_nodes(load_profile(ETA_28PI, "auto"), 4, 4.0, np.inf).size
-    assert len({r["points"] for r in rows}) == 1 and rows[0]["points"] > grid_and_nodes - 5
+    grid = unitarity_grid(300)
+    start = with_eta_nodes(grid, eta_nodes(load_profile(ETA_28PI, "auto"), 4, grid[0], grid[-1]))
+    assert start.size > 350 and np.min(np.diff(np.log(start - 4))) > 0.5 * np.min(np.diff(np.log(grid - 4)))
+    imposed = np.asarray(min_c2_table["points"]["4"])
+    assert np.all(np.isin(start, imposed)) and rows[0]["points"] <= rows[-1]["points"] == imposed.size
     # the certificate re-measures on 4× the imposed points (J ≤ 20) at 1e-6 on both |S_J|² − 1 and
     # |S_J|² − 1 + η_J (measured: elastic and J_min = 0 pass; J_min = 4 of this small ansatz to ~1e-6)
     assert all(r["tolerance"] == 1e-6 and r["eta_tolerance"] in (None, 1e-6) for r in rows)
@@ -105,8 +109,8 @@ def test_a_row_the_solver_fails_on_falls_back_to_the_next_svd_rung(monkeypatch):
 
     real = inject.solve_full
 
-    def flaky(objective, c0, fc, extra_points=None):
-        res = real(objective, c0, fc, extra_points=extra_points)
+    def flaky(objective, c0, fc, points=None):
+        res = real(objective, c0, fc, points=points)
         if fc.jmin == 0 and fc.svd_cutoff == 1e-8:
             res.value, res.status, res.certified = None, "failed", False
         return res
