@@ -14,11 +14,11 @@ for step in ${*:-profiles table3 table2 resolution}; do
       done ;;
     table3)
       smatrix inject --eta data/2prr/c0-28pi.eta.json --objective min-c2 --c0 28pi \
-        --jmin-list -1,0,2,4,6,8,10 --nmax 8,10,12 --rounds 2 --per-round 48 --out "$OUT/table3" ;;
+        --jmin-list -1,0,2,4,6,8,10 --nmax 8,10,12 --rounds 1 --per-round 64 --out "$OUT/table3" ;;
     table2)
       smatrix inject --eta data/2prr/c0-40pi.eta.json --objective max-c0 \
-        --jmin-list -1,0,2,4,6,8,10 --nmax 8,10,12 --rounds 2 --per-round 48 --out "$OUT/table2" ;;
-    resolution)   # min c2 at 28π, J_min = 10, Nmax 8 (grid and η nodes), with the η of each N
+        --jmin-list -1,0,2,4,6,8,10 --nmax ${TABLE2_NMAX:-8,10,12} --rounds 1 --per-round 64 --out "$OUT/table2" ;;
+    resolution)   # min c2 at 28π, J_min = 10, Nmax 8 (grid and η nodes, no refinement), with the η of each N
       for f in "$OUT/eta-28pi-n32.json" "$OUT/eta-28pi-n40.json" data/2prr/c0-28pi.eta.json; do
         smatrix inject --eta "$f" --objective min-c2 --c0 28pi --jmin-list 10 --nmax 8 --rounds 0 \
           --out "$OUT/resolution-$(basename "$f" .json)"

@@ -35,7 +35,8 @@ def test_min_c2_rises_with_jmin_and_meets_the_injected_inelasticity(min_c2_table
     # one imposed point set for the rows of a Nmax (grid ∪ the profile's η nodes ∪ the refinement's union)
     grid = unitarity_grid(300)
     start = with_eta_nodes(grid, eta_nodes(load_profile(ETA_28PI, "auto"), 4, grid[0], grid[-1]))
-    assert start.size > 350 and np.min(np.diff(np.log(start - 4))) > 0.5 * np.min(np.diff(np.log(grid - 4)))
+    # no near-duplicate points (the nodes snap the nearest grid point; unsnapped the closest pair was 1e-4 apart)
+    assert start.size > 350 and np.min(np.diff(np.log(start - 4))) > 1e-2
     imposed = np.asarray(min_c2_table["points"]["4"])
     assert np.all(np.isin(start, imposed)) and rows[0]["points"] <= rows[-1]["points"] == imposed.size
     # the certificate re-measures on 4× the imposed points (J ≤ 20) at 1e-6 on both |S_J|² − 1 and
@@ -236,7 +237,7 @@ def test_cli_json_with_2prr_comparison(tmp_path, capsys):
     d = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert d["objective"] == "min-c2" and d["c0"] == pytest.approx(8 * math.pi)
     assert [r["jmin"] for r in d["rows"]] == [-1, 0]
-    assert d["rows"][0]["value"] <= d["rows"][1]["value"] * (1 + 1e-7)
+    assert d["rows"][0]["value"] <= d["rows"][1]["value"] * (1 + 1e-6)   # solver accuracy (η tiny at 8π)
     runs = d["comparison"]["runs"]
     assert len(runs) == 2 and d["comparison"]["twoprr_c2"] == pytest.approx(amp.c2)
     # near threshold every amplitude is fixed by c0 and c2 (close for both): they agree there
