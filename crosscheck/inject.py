@@ -119,6 +119,7 @@ def _row(jmin: int, nmax: int, res, objective: str) -> dict:
             "max_inelasticity_violation": cert.get("max_inelasticity_violation"),
             "worst_spin": cert.get("worst_spin"), "worst_s": cert.get("worst_s"),
             "tolerance": cert.get("tolerance"), "eta_tolerance": cert.get("eta_tolerance"),
+            "per_spin_max": cert.get("per_spin_max"), "all_spin_passed": (cert.get("all_spin") or {}).get("passed"),
             "rank_kept": cert.get("rank_kept"), "svd_cutoff": cert.get("svd_cutoff"), "seconds": res.seconds,
             "message": res.message}
 
