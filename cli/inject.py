@@ -1,21 +1,21 @@
 """`smatrix inject`: the η_J(s) of a 2PRR amplitude injected into the full-model primal for a list of
 J_min (P2 Tables 2–3) and Nmax, with certificates, timings and (min-c2, `--solution`) the comparison
 with the 2PRR amplitude (P2 Figs. 29–31). Exit codes: 0 done (each row says whether it is
-certified), 2 bad input, 4 a row had no solution."""
+certified), 2 bad input, 3 infeasible (a profile with η_J = 1: S_J = 0), 4 a row had no solution."""
 from __future__ import annotations
 
 import json
 import math
 import os
 import re
+import sys
 from pathlib import Path
 
 from smatrix.errors import BadInput
 from .args import ints_arg as _ints, number_arg as _number
 
+EXIT_INFEASIBLE = 3
 EXIT_FAILED = 4
-
-
 
 
 def add_parser(sub) -> None:
@@ -34,6 +34,13 @@ def add_parser(sub) -> None:
     p.add_argument("--jmax", type=int, default=16, help="unitarity imposed for even J ≤ JMAX (default 16)")
     p.add_argument("--svd-cutoff", type=float, default=1e-8,
                    help="one reduced space for every J_min, so the problems are nested (default 1e-8)")
+    p.add_argument("--rounds", type=int, default=5,
+                   help="shared refinement rounds per Nmax: the union of the points every row's certificate "
+                        "asks for, re-solved for all rows (default 5; 0: grid and profile nodes only)")
+    p.add_argument("--per-round", type=int, default=12,
+                   help="violation peaks each uncertified row adds per round (default 12)")
+    p.add_argument("--tolerance", type=float, default=1e-6,
+                   help="certificate tolerance on |S_J|² − 1 and on |S_J|² − 1 + η_J (default 1e-6)")
     p.add_argument("--eta-extend", default="auto", choices=["auto", "error", "zero", "hold"],
                    help="η outside the profile's energies (default auto: zero where η_J has decayed below "
                         "1e-3 at both ends, as η_J → 0 for s → ∞; else an error)")
@@ -56,21 +63,37 @@ def _check_out(out: str | None) -> None:
 
 
 def markdown_table(table: dict) -> str:
-    """The table as markdown: one column per Nmax, certificates and timings per row."""
+    """The table as markdown: one value column per Nmax, the changes between consecutive Nmax, and per
+    row the certificate (✓ = passed at the tolerance), the worst re-measured max(|S_J|² − 1, |S_J|² − 1 + η_J),
+    the imposed points and the seconds of the last solve, each "a / b / c" over the Nmax."""
     obj = table["objective"]
-    head = "max c0/32π" if obj == "max-c0" else f"min c2 at c0/π = {table['c0_over_pi']:.6g}"
+    head = "max c0/32π" if obj == "max-c0" else f"min c2 (c0/π = {table['c0_over_pi']:.6g})"
     nmaxs = sorted({r["nmax"] for r in table["rows"]})
-    lines = ["| J_min | " + " | ".join(f"{head}, Nmax {n} | cert. | max(|S|²−1) | max(|S|²−1+η) | s" for n in nmaxs) + " |",
-             "|---|" + "---|---|---|---|---|" * len(nmaxs)]
+    tol = next((r["tolerance"] for r in table["rows"] if r["tolerance"] is not None), None)
+    diffs = [f"{b} − {a}" for a, b in zip(nmaxs, nmaxs[1:])]
+    lines = ["| J_min | " + " | ".join(f"{head}, Nmax {n}" for n in nmaxs) + "".join(f" | {d}" for d in diffs)
+             + f" | certified at {_g(tol)} | max violation | points | s |",
+             "|---|" + "---|" * (len(nmaxs) + len(diffs) + 4)]
     for jmin in sorted({r["jmin"] for r in table["rows"]}):
-        cells = []
-        for n in nmaxs:
-            r = next(r for r in table["rows"] if r["nmax"] == n and r["jmin"] == jmin)
-            v = "—" if r["value"] is None else f"{r['value']:.7f}"
-            inel = r["max_inelasticity_violation"]
-            cells.append(f"{v} | {r['certified']} | {_e(r['max_unitarity_violation'])} | {_e(inel)} | {r['seconds']:.0f}")
-        lines.append(f"| {jmin} | " + " | ".join(cells) + " |")
+        rs = [next(r for r in table["rows"] if r["nmax"] == n and r["jmin"] == jmin) for n in nmaxs]
+        vals = ["—" if r["value"] is None else f"{r['value']:.7f}" for r in rs]
+        steps = ["—" if a["value"] is None or b["value"] is None else f"{b['value'] - a['value']:+.1e}"
+                 for a, b in zip(rs, rs[1:])]
+        worst = [max((v for v in (r["max_unitarity_violation"], r["max_inelasticity_violation"]) if v is not None),
+                     default=None) for r in rs]
+        # failed although J ≤ J_max + 4 pass: the optical all-spin tail (higher spins) is super-unitary
+        worst = [_e(w) + (" (tail)" if w is not None and not r["certified"] and w <= r["tolerance"] else "")
+                 for w, r in zip(worst, rs)]
+        lines.append(f"| {jmin} | " + " | ".join(vals + steps) + " | "
+                     + " / ".join("✓" if r["certified"] else "✗" for r in rs) + " | "
+                     + " / ".join(worst) + " | "
+                     + " / ".join(str(r.get("points") or "—") for r in rs) + " | "
+                     + " / ".join(f"{r['seconds']:.0f}" for r in rs) + " |")
     return "\n".join(lines)
+
+
+def _g(x) -> str:
+    return "—" if x is None else f"{x:g}"
 
 
 def _e(x) -> str:
@@ -78,13 +101,24 @@ def _e(x) -> str:
 
 
 def run(a) -> int:
-    """Execute `smatrix inject` (BadInput → the caller's one-line exit 2)."""
+    """Execute `smatrix inject` (BadInput → the caller's one-line exit 2; a profile with η_J = 1 →
+    one line `infeasible: …`, exit 3)."""
+    from smatrix.crosscheck.inject import TotalAbsorption
+    try:
+        return _run(a)
+    except TotalAbsorption as exc:
+        print(f"infeasible: {exc}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+
+
+def _run(a) -> int:
     from smatrix.crosscheck.inject import (C0_MATCH, InjectConfig, compare_amplitudes, injection_table, load_2prr_amplitude,
                          load_injection_profile)
 
     _check_out(a.out)
     cfg = InjectConfig(eta=a.eta, objective=a.objective, c0=a.c0, jmins=a.jmin_list, nmaxs=a.nmax, grid=a.grid,
-                       jmax=a.jmax, svd_cutoff=a.svd_cutoff, eta_extend=a.eta_extend)
+                       jmax=a.jmax, svd_cutoff=a.svd_cutoff, eta_extend=a.eta_extend, rounds=a.rounds, per_round=a.per_round,
+                       tolerance=a.tolerance, eta_tolerance=a.tolerance)
     cfg.validate()
     twoprr = None
     if a.solution is not None:
@@ -95,9 +129,11 @@ def run(a) -> int:
         if c0 is None or abs(twoprr.c0 - c0) > C0_MATCH * twoprr.c0:
             raise BadInput(f"--solution {a.solution}: 2PRR amplitude at c0/π = {twoprr.c0 / math.pi:.6g}, the "
                            f"profile at {'unknown c0' if c0 is None else format(c0 / math.pi, '.6g')}")
-    say = None if a.json else (lambda r: print(f"  Nmax {r['nmax']:2d}  J_min {r['jmin']:3d}  "
+    say = None if a.json else (lambda r: print(f"  Nmax {r['nmax']:2d}  J_min {r['jmin']:3d}  {r['points']} points  "
                                               f"{'—' if r['value'] is None else format(r['value'], '.7f')}  "
-                                              f"certified {r['certified']}  {r['seconds']:.0f} s", flush=True))
+                                              f"certified {r['certified']}  |S|²−1 {_e(r['max_unitarity_violation'])}  "
+                                              f"|S|²−1+η {_e(r['max_inelasticity_violation'])}  {r['seconds']:.0f} s",
+                                              flush=True))
     table = injection_table(cfg, progress=say)
     amplitudes = table.pop("amplitudes")
     comparison = compare_amplitudes(amplitudes, twoprr) if twoprr is not None else None

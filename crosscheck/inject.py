@@ -16,21 +16,30 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from smatrix.sdp.full_wavelet import FullConfig, solve_full
+from smatrix.certify import DEFAULT_TOLERANCE
+from smatrix.refine import Attempt, RefineBudget, refine_jointly
+from smatrix.sdp.full_wavelet import FullConfig, eta_nodes, solve_full, with_eta_nodes
 from smatrix.errors import BadInput
-from smatrix.grids import above_threshold
+from smatrix.grids import above_threshold, unitarity_grid
 from smatrix.inelasticity import InelasticityProfile, load_profile
 from smatrix.kinematics import phase_space
 
 OBJECTIVES = ("max-c0", "min-c2")
 FOUR_PARTICLE_THRESHOLD = 16.0   # η_J ≡ 0 below s = 16 (P2 eq. 15b)
+FALLBACK_CUTOFF = 1e-7           # the second rung of the full model's SVD ladder, for a row the solver failed on
 C0_MATCH = 1e-6                  # relative agreement of --c0 with the profile's meta c0
 AGREEMENT_REL = 0.1              # |T_SDP(s,0) − T_2PRR(s,0)| ≤ 10 % |T_2PRR(s,0)|: "they agree"
 AGREEMENT_S_ABS = 0.05           # |S_0^SDP − S_0^2PRR| ≤ 0.05
+
+
+class TotalAbsorption(BadInput):
+    """η_J = 1 in a profile: |S_J|² ≤ 0 forces S_J = 0 (total absorption), which no 2PRR amplitude has;
+    where it reaches down towards threshold (S_J → 1 there) no amplitude at all meets it. The command
+    reports it as infeasible (exit 3), not as a malformed file."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,10 @@ class InjectConfig:
     svd_cutoff: float = 1e-8                   # one reduced space for every J_min (nested constraint sets)
     eta_extend: str = "auto"                   # smatrix.inelasticity: zero where the profile has decayed
     solver: str = "clarabel"
+    tolerance: float = DEFAULT_TOLERANCE       # on |S_J|² − 1, re-measured on 4× the imposed points, J ≤ jmax + 4
+    eta_tolerance: float = DEFAULT_TOLERANCE   # on |S_J|² − 1 + η_J, the same points
+    rounds: int = 5                            # shared refinement rounds per Nmax (0: the grid and η nodes only)
+    per_round: int = 12                        # violation peaks each uncertified row adds per round
 
     def validate(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -57,6 +70,10 @@ class InjectConfig:
             raise BadInput(f"inject: J_min = {max(self.jmins)} exceeds --jmax {self.jmax}")
         if not self.nmaxs or min(self.nmaxs) < 1:
             raise BadInput(f"inject: --nmax needs integers ≥ 1, got {list(self.nmaxs)}")
+        if self.rounds < 0 or self.per_round < 1:
+            raise BadInput(f"inject: --rounds must be ≥ 0 (got {self.rounds}), per_round ≥ 1 (got {self.per_round})")
+        if not (self.tolerance > 0 and self.eta_tolerance > 0):
+            raise BadInput(f"inject: --tolerance must be > 0, got {self.tolerance}, {self.eta_tolerance}")
         if self.c0 is not None and not (math.isfinite(self.c0) and self.c0 >= 0):
             raise BadInput(f"inject: --c0 must be a finite number ≥ 0, got {self.c0}")
 
@@ -81,8 +98,9 @@ def load_injection_profile(path: str, c0: float | None, jmin: int, extend: str =
             continue
         full = np.flatnonzero(v >= 1.0)
         if full.size:
-            raise BadInput(f"{path}: η_{J}(s = {profile.s[full[0]]:.6g}) = 1 means S_{J} = 0 (total absorption): "
-                           "not the profile of an amplitude")
+            raise TotalAbsorption(f"{path}: η_{J} = 1 at {full.size} of {v.size} energies (from s = "
+                                  f"{profile.s[full[0]]:.6g}) forces S_{J} = 0 there (total absorption): "
+                                  "no 2PRR amplitude has it, the injected problem has no amplitude")
         early = np.flatnonzero((profile.s < FOUR_PARTICLE_THRESHOLD * (1 - 1e-12)) & (v > 0))
         if early.size:
             raise BadInput(f"{path}: η_{J}(s = {profile.s[early[0]]:.6g}) = {v[early[0]]:.3g} > 0 below the "
@@ -100,7 +118,9 @@ def _row(jmin: int, nmax: int, res, objective: str) -> dict:
             "max_inelasticity_violation": cert.get("max_inelasticity_violation"),
             "worst_spin": cert.get("worst_spin"), "worst_s": cert.get("worst_s"),
             "tolerance": cert.get("tolerance"), "eta_tolerance": cert.get("eta_tolerance"),
-            "rank_kept": cert.get("rank_kept"), "seconds": res.seconds, "message": res.message}
+            "per_spin_max": cert.get("per_spin_max"), "all_spin_passed": (cert.get("all_spin") or {}).get("passed"),
+            "rank_kept": cert.get("rank_kept"), "svd_cutoff": cert.get("svd_cutoff"), "seconds": res.seconds,
+            "message": res.message}
 
 
 def injection_table(cfg: InjectConfig, progress=None) -> dict:
@@ -113,27 +133,58 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
         raise BadInput(f"{cfg.eta}: min-c2 needs the coupling: the profile has no meta c0, give --c0")
     fixed_c0 = c0 if cfg.objective == "min-c2" else None
     t0 = time.perf_counter()
-    rows, amplitudes = [], {}
+    rows, amplitudes, points_by_nmax = [], {}, {}
+    grid = unitarity_grid(cfg.grid)
+    # the rows of one Nmax on nested point sets (the grid, the profile's nodes for the largest J_min,
+    # and the union of what the rows' certificates asked for, at this and the smaller Nmax; a
+    # certified prefix of rows is kept, smatrix.refine.refine_jointly), so the constraint sets stay nested
+    start = with_eta_nodes(grid, eta_nodes(profile, max(cfg.jmins), grid[0], grid[-1]))
+    budget = RefineBudget(rounds=cfg.rounds, per_round=cfg.per_round, confirm=0, seconds=math.inf)
     for nmax in cfg.nmaxs:
-        for jmin in sorted(cfg.jmins):
-            # rounds = 0: every row on the same unitarity points, so the constraint sets stay nested
-            # in J_min (the refinement loop of issue 19 imposes different points per row)
-            fc = FullConfig(nmax=nmax, jmax=cfg.jmax, grid=cfg.grid, svd_cutoff=cfg.svd_cutoff, solver=cfg.solver,
-                            jmin=jmin, inelasticity=cfg.eta if jmin >= 0 else None, eta_extend=cfg.eta_extend,
-                            rounds=0)
-            res = solve_full(cfg.objective, fixed_c0, fc)
-            row = _row(jmin, nmax, res, cfg.objective)
-            rows.append(row)
+        configs = [FullConfig(nmax=nmax, jmax=cfg.jmax, grid=cfg.grid, svd_cutoff=cfg.svd_cutoff, solver=cfg.solver,
+                              tolerance=cfg.tolerance, eta_tolerance=cfg.eta_tolerance, jmin=jmin,
+                              inelasticity=cfg.eta if jmin >= 0 else None, eta_extend=cfg.eta_extend, rounds=0)
+                   for jmin in sorted(cfg.jmins)]
+
+        def solve_rows(points, first, configs=configs, nmax=nmax):
+            atts = []
+            for fc in configs[first:]:
+                res = solve_full(cfg.objective, fixed_c0, fc, points=points)
+                if res.value is None and fc.svd_cutoff != FALLBACK_CUTOFF:
+                    res = _fallback(res, cfg.objective, fixed_c0, replace(fc, svd_cutoff=FALLBACK_CUTOFF), points)
+                check = res.extra.pop("check", None) or {}
+                atts.append(Attempt(res, check.get("s"), check.get("violation")))
+                if progress is not None:
+                    progress({**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size)})
+            return atts
+
+        results, start = refine_jointly(solve_rows, start, budget)   # the next Nmax starts from these points
+        points_by_nmax[str(nmax)] = start.tolist()
+        for fc, res in zip(configs, results):
+            rows.append({**_row(fc.jmin, nmax, res, cfg.objective),
+                         "points": (res.certificate or {}).get("imposed_points"),
+                         "rounds": len(res.certificate["refinement"]["rounds"]) if res.certificate else None})
             if res.amplitude is not None:
-                amplitudes[(nmax, jmin)] = res.amplitude
-            if progress is not None:
-                progress(row)
+                amplitudes[(nmax, fc.jmin)] = res.amplitude
     last = {str(J): float(v[-1]) for J, v in profile.eta.items()}
     return {"objective": cfg.objective, "c0": c0, "c0_over_pi": None if c0 is None else c0 / math.pi,
             "eta_file": cfg.eta, "eta_meta": profile.meta, "eta_s_range": [float(profile.s[0]), float(profile.s[-1])],
             "eta_extend": profile.extend, "eta_at_last_energy": last, "config": asdict(cfg),
-            "rows": rows, "checks": table_checks(rows, cfg.objective), "seconds": time.perf_counter() - t0,
+            "points": points_by_nmax, "rows": rows, "checks": table_checks(rows, cfg.objective), "seconds": time.perf_counter() - t0,
             "amplitudes": amplitudes}
+
+
+def _fallback(failed, objective: str, c0: float | None, fc: FullConfig, points):
+    """A row on which the solver broke down (Clarabel `failed`, also after its regularised retry) is
+    solved once more in the smaller reduced space of the ladder's next rung (`smatrix primal` does the
+    same): a subspace, so a max c0 (min c2) found there is still achieved and certified by its own
+    certificate; the row says so (`svd_cutoff`, message)."""
+    res = solve_full(objective, c0, fc, points=points)
+    if res.value is None:
+        return failed
+    res.message = f"SVD cutoff {fc.svd_cutoff:g}: the {failed.config['svd_cutoff']:g} rung {failed.status}" + \
+        (f"; {res.message}" if res.message else "")
+    return res
 
 
 def table_checks(rows: list[dict], objective: str, slack: float = 1e-5) -> dict:
@@ -223,5 +274,5 @@ def _cplx(z) -> dict:
     return {"re": z.real.tolist(), "im": z.imag.tolist()}
 
 
-__all__ = ["InjectConfig", "agreement_limit", "compare_amplitudes", "injection_table", "load_2prr_amplitude",
+__all__ = ["InjectConfig", "TotalAbsorption", "agreement_limit", "compare_amplitudes", "injection_table", "load_2prr_amplitude",
            "load_injection_profile", "table_checks"]

@@ -123,6 +123,51 @@ def refine_until_certified(solve_at: Callable[[np.ndarray], Attempt], points: np
     return res
 
 
+def refine_jointly(solve_rows: Callable[[np.ndarray, int], list[Attempt]], points: np.ndarray,
+                   budget: RefineBudget = RefineBudget()) -> tuple[list[Result], np.ndarray]:
+    """The loop for the rows of a table whose constraint sets are nested (row k + 1 imposes more than
+    row k, e.g. the J_min of P2 Tables 2–3), which must stay nested after refinement.
+    `solve_rows(points, first)` solves rows first, first + 1, … on `points`. Each round, the
+    uncertified rows' re-measurements propose their `violating_points`; the union is added and the
+    rows from the first uncertified one on are re-solved on it. A certified prefix of rows is kept:
+    its points are a subset of every later row's, so each row is certified and its constraint set
+    still contains the next row's (max c0 non-increasing, min c2 non-decreasing down the table).
+    Ends when every row is certified or the budget is spent. Returns the Results (each with the shared
+    `certificate["refinement"]`; `certificate["imposed_points"]` says on how many points) and the
+    final points."""
+    t0 = time.perf_counter()
+    start = np.sort(np.asarray(points, dtype=float))
+    current = start
+    rounds: list[dict] = []
+    atts: list[Attempt] = []
+    kept = 0
+    while True:
+        atts = atts[:kept] + solve_rows(current, kept)
+        results = [a.result for a in atts]
+        rounds.append({"round": len(rounds), "points": int(current.size), "first_row_solved": kept,
+                       "values": [r.value for r in results], "certified": [bool(r.certified) for r in results],
+                       "violations": [(r.certificate or {}).get("max_unitarity_violation") for r in results],
+                       "elapsed": time.perf_counter() - t0})
+        while kept < len(atts) and atts[kept].result.certified:
+            kept += 1
+        new = [violating_points(a.check_s, a.violation, budget.target * float(a.result.certificate["tolerance"]),
+                                budget.per_round, budget.neighbours)
+               for a in atts[kept:] if a.violation is not None and not a.result.certified]
+        if kept == len(atts) or not new:
+            break
+        grown = merge_points(current, np.concatenate(new))
+        if (grown.size == current.size or len(rounds) > budget.rounds
+                or grown.size - start.size > budget.max_added or time.perf_counter() - t0 > budget.seconds):
+            break
+        current = grown
+    log = {"rounds": rounds, "budget": asdict(budget), "points_added": int(current.size - start.size),
+           "passed": all(r.certified for r in results), "shared": True}
+    for r in results:
+        if r.certificate is not None:
+            r.certificate["refinement"] = log
+    return results, current
+
+
 def _confirmation(res: Result, imposed: np.ndarray, s: np.ndarray, violation: np.ndarray, factor: int) -> None:
     """Replace the certificate's measurement by the denser one (a superset of its points); its
     further checks stay as they were."""
@@ -134,4 +179,4 @@ def _confirmation(res: Result, imposed: np.ndarray, s: np.ndarray, violation: np
     res.certified = cert.passed
 
 
-__all__ = ["Attempt", "RefineBudget", "merge_points", "refine_until_certified", "violating_points"]
+__all__ = ["Attempt", "RefineBudget", "merge_points", "refine_jointly", "refine_until_certified", "violating_points"]
