@@ -11,7 +11,12 @@ FLAGS = {"c0": "--c0", "target": "--c2", "direction": "--direction", "nmax": "--
          "lbfgs_steps": "--lbfgs", "seed": "--seed", "gamma": "--gamma", "polish": "--no-polish",
          "s_inelastic_max": "--inelastic-max", "max_iter": "--max-iter", "continuation": "--continuation",
          "out": "--out", "threads": "--threads", "procs": "--procs", "method": "--method", "model": "--model",
-         "methods": "--methods", "set": "--set"}
+         "methods": "--methods", "set": "--set", "screen_jmax": "--screen-jmax", "screen_norm": "--screen-norm",
+         "spins": "--spins", "nn_stages": "--nn-stages", "n": "--n", "nn_epochs": "--nn-epochs",
+         "nn_lbfgs": "--nn-lbfgs", "nn_lm": "--nn-lm", "slices": "--slices", "range": "--range", "store": "--store",
+         "jmins": "--jmin-list", "nmaxs": "--nmax", "tolerance": "--tolerance", "executor": "--executor",
+         "slurm_jobs": "--slurm-jobs", "slurm_cores": "--slurm-cores", "slurm_start_timeout": "--slurm-start-timeout",
+         "point_timeout": "--point-timeout"}
 COMMAND_FLAGS = {"primal": {"nodes": "--grid"}, "baseline": {"nodes": "--grid"}}   # where a flag names another field
 
 _FIELD = re.compile(r"`([a-z][a-z0-9_]*)`")

@@ -658,8 +658,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 — sdpb errors and bugs: one line, never a traceback
         if os.environ.get("SMATRIX_DEBUG"):
             raise
-        kind = "error" if type(exc).__name__ == "SDPBError" else f"internal error ({type(exc).__name__})"
-        print(f"{kind}: {_one_line(exc)}" + ("" if kind == "error" else " — rerun with SMATRIX_DEBUG=1 for the "
-                                               "traceback"), file=sys.stderr)
+        expected = type(exc).__name__ in ("SDPBError", "SolverUnavailable")   # a run that cannot be done here
+        kind = "error" if expected else f"internal error ({type(exc).__name__})"
+        print(f"{kind}: {_one_line(flag_names(str(exc), command))}" + ("" if expected else " — rerun with "
+                                                                          "SMATRIX_DEBUG=1 for the traceback"),
+              file=sys.stderr)
         return EXIT_FAILED
 

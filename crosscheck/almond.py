@@ -53,14 +53,14 @@ class AlmondConfig:
 
     def validate(self) -> None:
         if self.model != "zero-ddisc":
-            raise BadInput(f"the almond runs for --model zero-ddisc only (got {self.model!r})")
+            raise BadInput(f"the almond runs for `model` zero-ddisc only (got {self.model!r})")
         if not self.methods:
             raise BadInput("no methods selected")
         lo, hi = self.c0_range
         if self.slices < 1:
-            raise BadInput(f"empty slice range: --slices must be ≥ 1, got {self.slices}")
+            raise BadInput(f"empty slice range: `slices` must be ≥ 1, got {self.slices}")
         if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi <= 1) or (self.slices > 1 and lo == hi):
-            raise BadInput(f"empty slice range: --range {lo:g},{hi:g} must satisfy 0 < FROM < TO ≤ 1 "
+            raise BadInput(f"empty slice range: `range` {lo:g},{hi:g} must satisfy 0 < FROM < TO ≤ 1 "
                            "(fractions of the maximal c0)")
 
 

@@ -75,28 +75,28 @@ def parse_executor(text: str) -> tuple[str, Any]:
         except ValueError:
             n = 0
         if n < 1:
-            raise BadInput(f"--executor {text!r}: expected local:N with N ≥ 1 workers")
+            raise BadInput(f"`executor` {text!r}: expected local:N with N ≥ 1 workers")
         return "local", n
     if text == "slurm":
         return "slurm", None
     for prefix in SCHEDULER_FILE:
         if text.startswith(prefix):
             if not text[len(prefix):]:
-                raise BadInput(f"--executor {text!r}: expected {prefix}PATH (a Dask scheduler file)")
+                raise BadInput(f"`executor` {text!r}: expected {prefix}PATH (a Dask scheduler file)")
             return "scheduler-file", (text[len(prefix):], prefix == SCHEDULER_FILE[1])
     scheme, sep, rest = text.partition("://")
     if sep and scheme in ("dask", "dask+tls", "tls", "dask+insecure"):
         host, _, port = rest.rpartition(":")
         if not host or not port.isdigit():
-            raise BadInput(f"--executor {text!r}: expected {scheme}://HOST:PORT (a running Dask scheduler)")
+            raise BadInput(f"`executor` {text!r}: expected {scheme}://HOST:PORT (a running Dask scheduler)")
         tls = scheme in ("dask+tls", "tls")
         if scheme == "dask" and not _is_loopback(host):
-            raise BadInput(f"--executor {text!r}: plain TCP to another machine (Dask moves pickles: anyone on the "
+            raise BadInput(f"`executor` {text!r}: plain TCP to another machine (Dask moves pickles: anyone on the "
                            f"path can run code on the workers); use dask+tls://{host}:{port} with "
                            f"${TLS_ENV['ca']}/${TLS_ENV['cert']}/${TLS_ENV['key']}, or dask+insecure://{host}:{port} "
                            "on a network you trust")
         return "dask", (f"{'tls' if tls else 'tcp'}://{host}:{port}", tls)
-    raise BadInput(f"unknown --executor {text!r}: local, local:N, dask+tls://HOST:PORT, dask://localhost:PORT, "
+    raise BadInput(f"unknown `executor` {text!r}: local, local:N, dask+tls://HOST:PORT, dask://localhost:PORT, "
                    "scheduler-file:PATH or slurm")
 
 
@@ -482,7 +482,7 @@ def _client(**kwargs):
     try:
         from distributed import Client
     except ImportError:
-        raise BadInput("--executor dask/scheduler-file needs dask distributed: pip install "
+        raise BadInput("`executor` dask/scheduler-file needs dask distributed: pip install "
                        "'smatrix-bootstrap[dask]'") from None
     return Client(timeout="20s", **kwargs)
 
@@ -538,9 +538,9 @@ class SlurmOptions:
 
     def validate(self) -> None:
         if self.jobs < 1 or self.cores < 1:
-            raise BadInput(f"--slurm-jobs and --slurm-cores must be ≥ 1 (got {self.jobs}, {self.cores})")
+            raise BadInput(f"`slurm_jobs` and `slurm_cores` must be ≥ 1 (got {self.jobs}, {self.cores})")
         if not (self.start_timeout > 0):
-            raise BadInput(f"--slurm-start-timeout must be > 0 seconds, got {self.start_timeout}")
+            raise BadInput(f"`slurm_start_timeout` must be > 0 seconds, got {self.start_timeout}")
 
     def cluster_kwargs(self) -> dict[str, Any]:
         """The SLURMCluster arguments: TLS with certificates made for this scan (written to
@@ -560,12 +560,12 @@ def slurm_cluster(options: SlurmOptions, factory: Callable | None = None):
         try:
             from dask_jobqueue import SLURMCluster
         except ImportError:
-            raise BadInput("--executor slurm needs dask-jobqueue: pip install 'smatrix-bootstrap[cluster]'") from None
+            raise BadInput("`executor` slurm needs dask-jobqueue: pip install 'smatrix-bootstrap[cluster]'") from None
         factory = SLURMCluster
     try:
         return factory(**options.cluster_kwargs())
     except ImportError as exc:        # TLS certificates for the scan need `cryptography`
-        raise BadInput(f"--executor slurm: {exc}; pip install 'smatrix-bootstrap[cluster]'") from None
+        raise BadInput(f"`executor` slurm: {exc}; pip install 'smatrix-bootstrap[cluster]'") from None
 
 
 def start_slurm(options: SlurmOptions, point_timeout: float | None = None,
@@ -578,7 +578,7 @@ def start_slurm(options: SlurmOptions, point_timeout: float | None = None,
         try:
             client.wait_for_workers(1, timeout=options.start_timeout)
         except TimeoutError:
-            raise BadInput(f"no SLURM worker started within --slurm-start-timeout {options.start_timeout:g} s "
+            raise BadInput(f"no SLURM worker started within `slurm_start_timeout` {options.start_timeout:g} s "
                            "(jobs still queued? see squeue)") from None
     except BaseException:
         cluster.close()
@@ -592,7 +592,7 @@ def make_executor(text: str, threads: int | None = None, point_timeout: float | 
                   slurm: SlurmOptions | None = None) -> Executor:
     """The executor an --executor address names (parse_executor)."""
     if point_timeout is not None and not point_timeout > 0:
-        raise BadInput(f"--point-timeout must be > 0 seconds, got {point_timeout}")
+        raise BadInput(f"`point_timeout` must be > 0 seconds, got {point_timeout}")
     kind, arg = parse_executor(text)
     if kind == "local":
         return LocalExecutor(arg, threads, point_timeout)

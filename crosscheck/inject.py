@@ -65,17 +65,17 @@ class InjectConfig:
         if self.objective not in OBJECTIVES:
             raise BadInput(f"inject: objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}")
         if not self.jmins or any(J < -1 or (J >= 0 and J % 2) for J in self.jmins):
-            raise BadInput(f"inject: --jmin-list needs −1 or even spins ≥ 0, got {list(self.jmins)}")
+            raise BadInput(f"inject: `jmins` needs −1 or even spins ≥ 0, got {list(self.jmins)}")
         if max(self.jmins) > self.jmax:
-            raise BadInput(f"inject: J_min = {max(self.jmins)} exceeds --jmax {self.jmax}")
+            raise BadInput(f"inject: J_min = {max(self.jmins)} exceeds `jmax` {self.jmax}")
         if not self.nmaxs or min(self.nmaxs) < 1:
-            raise BadInput(f"inject: --nmax needs integers ≥ 1, got {list(self.nmaxs)}")
+            raise BadInput(f"inject: `nmaxs` needs integers ≥ 1, got {list(self.nmaxs)}")
         if self.rounds < 0 or self.per_round < 1:
-            raise BadInput(f"inject: --rounds must be ≥ 0 (got {self.rounds}), per_round ≥ 1 (got {self.per_round})")
+            raise BadInput(f"inject: `rounds` must be ≥ 0 (got {self.rounds}), per_round ≥ 1 (got {self.per_round})")
         if not (self.tolerance > 0 and self.eta_tolerance > 0):
-            raise BadInput(f"inject: --tolerance must be > 0, got {self.tolerance}, {self.eta_tolerance}")
+            raise BadInput(f"inject: `tolerance` must be > 0, got {self.tolerance}, {self.eta_tolerance}")
         if self.c0 is not None and not (math.isfinite(self.c0) and self.c0 >= 0):
-            raise BadInput(f"inject: --c0 must be a finite number ≥ 0, got {self.c0}")
+            raise BadInput(f"inject: `c0` must be a finite number ≥ 0, got {self.c0}")
 
 
 def load_injection_profile(path: str, c0: float | None, jmin: int, extend: str = "auto") -> tuple[InelasticityProfile, float | None]:
@@ -130,7 +130,7 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
     cfg.validate()
     profile, c0 = load_injection_profile(cfg.eta, cfg.c0, max(cfg.jmins), cfg.eta_extend)
     if cfg.objective == "min-c2" and c0 is None:
-        raise BadInput(f"{cfg.eta}: min-c2 needs the coupling: the profile has no meta c0, give --c0")
+        raise BadInput(f"{cfg.eta}: min-c2 needs the coupling: the profile has no meta c0, give `c0`")
     fixed_c0 = c0 if cfg.objective == "min-c2" else None
     t0 = time.perf_counter()
     rows, amplitudes, points_by_nmax = [], {}, {}

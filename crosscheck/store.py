@@ -129,7 +129,7 @@ class ResultStore:
             raise BadInput(f"results store {self.path} has a points table but no schema record: not a smatrix "
                            "results store; give another --store")
         if found != SCHEMA:
-            raise BadInput(f"results store {self.path} holds schema {found!r}, not {SCHEMA!r}: give another --store")
+            raise BadInput(f"results store {self.path} holds schema {found!r}, not {SCHEMA!r}: give another `store`")
         if tuple(columns) != _COLUMNS:
             raise BadInput(f"results store {self.path} says schema {SCHEMA!r} but its points table has columns "
                            f"{', '.join(columns) or '(none)'}; expected {', '.join(_COLUMNS)}: give another --store")

@@ -338,9 +338,9 @@ def neural_init(a, run_cfg) -> tuple[Solution, dict, list[dict]]:
 
     stages = tuple(a.nn_stages) if a.nn_stages else tuple(sorted({m for m in (24, 32) if m < a.n} | {a.n}))
     if stages[-1] != a.n:
-        raise ValueError(f"--nn-stages must end at --n {a.n}, got {','.join(map(str, stages))}")
+        raise ValueError(f"`nn_stages` must end at `n` {a.n}, got {','.join(map(str, stages))}")
     if a.nn_epochs < 0 or a.nn_lbfgs < 0 or a.nn_lm < 0:
-        raise ValueError("--nn-epochs, --nn-lbfgs and --nn-lm must be ≥ 0")
+        raise ValueError("`nn_epochs`, `nn_lbfgs` and `nn_lm` must be ≥ 0")
     cfg = NNSolverConfig(c0=float(run_cfg.c0), stages=stages, s_max=float(run_cfg.s_max), epochs=int(a.nn_epochs),
                          lbfgs=int(a.nn_lbfgs), gauss_newton=int(a.nn_lm),
                          schedule=Schedule(period=max(int(a.nn_epochs), 1)))     # one cosine cycle per stage

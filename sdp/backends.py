@@ -101,7 +101,7 @@ class CvxpyBackend(Backend):
 
     def solve(self, data: ProblemData) -> Solution:
         if data.cvxpy is None:
-            raise SolverUnavailable(f"{data.name} has no cvxpy form: use --solver sdpb")
+            raise SolverUnavailable(f"{data.name} has no cvxpy form: use `solver` sdpb")
         if _CVXPY_NAMES[self.name] not in cp.installed_solvers():
             raise SolverUnavailable(f"solver {self.name!r} is not installed (pip install {self.name})")
         t0 = time.perf_counter()
@@ -148,7 +148,7 @@ class SDPBBackend(Backend):
 
     def solve(self, data: ProblemData) -> Solution:
         if data.sdpb is None:
-            raise SolverUnavailable(f"{data.name} has no SDPB form (so far): use --solver clarabel or scs")
+            raise SolverUnavailable(f"{data.name} has no SDPB form (so far): use `solver` clarabel or scs")
         t0 = time.perf_counter()
         form = data.sdpb(self.digits)
         export_seconds = time.perf_counter() - t0

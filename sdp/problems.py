@@ -74,7 +74,7 @@ def array_key(*arrays) -> str:
 def objective_values(objective: str, c0: float | None, scaled: bool = False) -> tuple[dict[str, float], float]:
     """Parameter values and sign of `fixed_c0_objective`: the weight w of min w·c2 (±1, or
     ±1/c2_scale(c0) when `scaled`: the solver's absolute gap is then relative in c2, see
-    smatrix.sdp.objectives.objective_and_constraints) and the fixed c0; max-c0 has none."""
+    smatrix.sdp.objectives.c2_scale) and the fixed c0; max-c0 has none."""
     if objective == "max-c0":
         return {}, 1.0
     sign = -1.0 if objective == "max-c2" else 1.0

@@ -304,7 +304,7 @@ def run_sdpb(problem: SDPBProblem, workdir: str | Path | None = None, timeout: f
         parsed, files = parse_out_dir(out_dir, problem.digits), {"json": str(pmp), "out": str(out_dir)}
     else:
         if procs > 1:
-            raise SDPBError("SDPB 1.0 runs threads, not MPI ranks: use --procs 1 (it takes 2 threads)")
+            raise SDPBError("SDPB 1.0 runs threads, not MPI ranks: use `procs` 1 (it takes 2 threads)")
         xml = write_xml(problem, work / f"problem-{stamp}.xml")
         out = work / f"problem-{stamp}.out"
         ck = Path(checkpoint) if checkpoint is not None else work / f"problem-{stamp}.ck"   # never reuse by accident

@@ -33,13 +33,13 @@ def check_out_dir(directory: str | Path) -> Path:
     computation starts (BadInput otherwise)."""
     out = Path(directory)
     if out.exists() and not out.is_dir():
-        raise BadInput(f"--out {out}: exists and is not a directory")
+        raise BadInput(f"`out` {out}: exists and is not a directory")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput(f"--out {out}: cannot create the directory ({exc.strerror})") from None
+        raise BadInput(f"`out` {out}: cannot create the directory ({exc.strerror})") from None
     if not os.access(out, os.W_OK | os.X_OK):
-        raise BadInput(f"--out {out}: directory is not writable")
+        raise BadInput(f"`out` {out}: directory is not writable")
     return out
 
 
@@ -134,7 +134,7 @@ def load_result(directory: str | Path) -> Result:
     root = Path(directory)
     path = root / RESULT_FILE
     if not path.is_file():
-        raise BadInput(f"{root}: no {RESULT_FILE} (not a directory written by --out)")
+        raise BadInput(f"{root}: no {RESULT_FILE} (not a directory written by `out`)")
     try:
         d = json.loads(path.read_text())
     except (OSError, ValueError) as exc:

@@ -28,7 +28,7 @@ def s_matrix_columns(amplitude, s, spins: Sequence[int] = (0,), coefficients_mp=
     s = np.asarray(s, dtype=float)
     if coefficients_mp is not None:
         if list(spins) != [0]:
-            raise BadInput("the mpmath evaluation (SDPB coefficients) covers S0 only: use --spins 0")
+            raise BadInput("the mpmath evaluation (SDPB coefficients) covers S0 only: use `spins` 0")
         with mp.workdps(digits):
             sm = np.array([mp.mpf(float(v)) for v in s], dtype=object)
             sig = np.array([mp.mpf(float(v)) for v in amplitude.centres], dtype=object)

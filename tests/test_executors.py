@@ -65,7 +65,7 @@ def test_bad_cluster_addresses_are_one_line_errors():
         parse_executor("scheduler-file:")
     with pytest.raises(BadInput, match="scheduler-file:PATH or slurm"):
         parse_executor("pbs")
-    with pytest.raises(BadInput, match="--point-timeout must be > 0"):
+    with pytest.raises(BadInput, match="`point_timeout` must be > 0"):
         make_executor("local:1", point_timeout=0.0)
 
 
@@ -251,7 +251,7 @@ def test_slurm_without_workers_times_out_and_without_jobqueue_says_what_to_insta
         cluster = distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None)
         cluster.scale = lambda jobs: None                        # jobs that stay queued
         return cluster
-    with pytest.raises(BadInput, match="no SLURM worker started within --slurm-start-timeout 1 s"):
+    with pytest.raises(BadInput, match="no SLURM worker started within `slurm_start_timeout` 1 s"):
         start_slurm(SlurmOptions(start_timeout=1.0), factory=idle)
     monkeypatch.setitem(sys.modules, "dask_jobqueue", None)
     with pytest.raises(BadInput, match=r"pip install 'smatrix-bootstrap\[cluster\]'"):

@@ -48,9 +48,9 @@ class ScreenRunConfig:
         if not math.isfinite(self.c0) or self.c0 < 0:
             raise ValueError(f"c0 must be a finite number ≥ 0, got {self.c0!r}")
         if not isinstance(self.jmax, int) or self.jmax < 0 or self.jmax % 2:
-            raise ValueError(f"--screen-jmax must be an even integer ≥ 0, got {self.jmax!r}")
+            raise ValueError(f"`screen_jmax` must be an even integer ≥ 0, got {self.jmax!r}")
         if self.norm not in NORMS:
-            raise ValueError(f"--screen-norm must be one of {', '.join(NORMS)}, got {self.norm!r}")
+            raise ValueError(f"`screen_norm` must be one of {', '.join(NORMS)}, got {self.norm!r}")
         if not self.ladder or self.ladder[-1] != self.n or list(self.ladder) != sorted(set(self.ladder)):
             raise ValueError("the resolution ladder must increase strictly and end at n")
         for m in self.ladder:
