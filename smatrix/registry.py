@@ -151,7 +151,8 @@ def registry() -> dict[str, MethodSpec]:
     found = dict(sorted(found.items(), key=lambda kv: order[kv[1].kind]))   # stable: primal, dual, amplitude
     if not found:
         raise RuntimeError(f"no methods registered in the entry-point group {ENTRY_POINT_GROUP!r}: "
-                           "reinstall the package (python -m pip install -e .)")
+                           "reinstall the package (python -m pip install -e .); a stale smatrix_bootstrap.egg-info "
+                           "folder on sys.path (e.g. in the source tree) hides the installed metadata: delete it")
     return found
 
 
