@@ -147,8 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--svd-cutoff", type=float, default=None,
                     help="full: keep directions above this relative singular value (default: the ladder "
                          "1e-8, 1e-7 until the amplitude is certified)")
-    _config_arg(pr, "--solver", "primal-wavelet", "solver", choices=["clarabel", "scs", "sdpb"],
-                help="sdpb: matrix entries rebuilt in 60 digits, run by the installed sdpb (wavelet)")
+    _config_arg(pr, "--solver", "primal-wavelet", "solver", choices=["clarabel", "scs", "cvxopt", "sdpb"],
+                help="cvxopt: dense interior point (the grid's default; wavelet and grid); sdpb: matrix "
+                     "entries rebuilt in 60 digits, run by the installed sdpb (wavelet)")
     pr.add_argument("--procs", type=int, default=1, help="sdpb ≥ 2.7: run pmp2sdp and sdpb under mpirun -n PROCS")
     pr.add_argument("--sdpb-checkpoint", default=None, metavar="PATH",
                     help="sdpb: keep the final checkpoint at PATH; start from it if it exists (a neighbouring point)")

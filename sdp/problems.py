@@ -52,13 +52,32 @@ class SDPBForm:
 
 
 @dataclass(frozen=True)
+class ConeLP:
+    """min c·x subject to G x + s = h, s ∈ R₊^l × SOC(3)^q (CVXOPT's standard form, dense G) and
+    A x = b; the reported objective is `sign` × c·x; `outputs[name]` = rows @ x (a matrix, or a
+    vector for a number) are the formulation's named values."""
+
+    c: np.ndarray
+    G: np.ndarray
+    h: np.ndarray
+    linear: int
+    cones: int
+    A: np.ndarray | None = None
+    b: np.ndarray | None = None
+    sign: float = 1.0
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ProblemData:
     """One problem for any back-end: `cvxpy` for Clarabel and SCS, `sdpb(digits)` (None: the
-    formulation's default digits) for SDPB; a form left None is not available for this formulation."""
+    formulation's default digits) for SDPB, `cone` (dense matrices) for CVXOPT; a form left None is
+    not available for this formulation."""
 
     name: str
     cvxpy: ParametricProblem | None = None
     sdpb: Callable[[int | None], SDPBForm] | None = None
+    cone: ConeLP | None = None
 
 
 def array_key(*arrays) -> str:
@@ -120,6 +139,27 @@ def unitarity_socp(rows: UnitarityRows, objective: str, c0: float | None, scaled
 
     values, sign = objective_values(objective, c0, scaled)
     return ParametricProblem(key, build, values, sign)
+
+
+def unitarity_cone(rows: UnitarityRows, objective: str, c0: float | None, scaled: bool = False) -> ConeLP:
+    """The plain-cone primal SOCP of `unitarity_socp` as dense matrices: the box rows first, then one
+    3-cone (r_k, 1 + Re(S − 1)_k, Im S_k) per unitarity row."""
+    if rows.scale is not None:
+        raise ValueError("the dense cone form is written for the plain cone (no row balancing)")
+    m, n = rows.m, rows.n
+    G, h = np.zeros((2 * len(rows.bounds) + 3 * m, n)), np.zeros(2 * len(rows.bounds) + 3 * m)
+    for i, (k, lo, hi) in enumerate(rows.bounds):            # −x_k ≤ −lo, x_k ≤ hi
+        G[2 * i, k], h[2 * i], G[2 * i + 1, k], h[2 * i + 1] = -1.0, -lo, 1.0, hi
+    first = 2 * len(rows.bounds) + 3 * np.arange(m)
+    h[first] = np.broadcast_to(np.asarray(rows.radius, dtype=float), (m,))
+    G[first + 1], h[first + 1] = -rows.re_S1, 1.0
+    G[first + 2] = -rows.im_S
+    values, sign = objective_values(objective, c0, scaled)
+    outputs = {"x": np.eye(n), "c0": rows.c0_row, "c2": rows.c2_row}
+    if objective == "max-c0":
+        return ConeLP(-rows.c0_row, G, h, 2 * len(rows.bounds), m, sign=-1.0, outputs=outputs)
+    return ConeLP(values["weight"] * rows.c2_row, G, h, 2 * len(rows.bounds), m,
+                  A=rows.c0_row[None, :], b=np.array([values["c0"]]), sign=sign, outputs=outputs)
 
 
 def unitarity_sdpb(rows: UnitarityRows, objective: str, digits: int, meta: dict, chart: tuple | None = None) -> SDPBProblem:

@@ -36,7 +36,7 @@ from smatrix.wavelets import rho_wavelet_derivative, threshold_term_derivative, 
 
 from .inelastic import certificate_eta, cone_radius, covered, eta_hash, load_eta0
 from .objectives import check_objective
-from .problems import ProblemData, SDPBForm, unitarity_sdpb, unitarity_socp
+from .problems import ProblemData, SDPBForm, unitarity_cone, unitarity_sdpb, unitarity_socp
 from .reductions import FixedC0Chart, OrthonormalBasis, UnitarityRows, UVElimination
 from .sdpb import SDPBProblem
 from .solve import failure_message as _failure_message, solve
@@ -136,7 +136,8 @@ def _solve_wavelet_at(objective, c0, config: WaveletConfig, cfg, centres, s_grid
     B, re_S1, im_S, c0_row, c2_row = wavelet_design(centres, s_grid, config.uv_condition, config.threshold_term)
     m = s_grid.size
     rows, basis = OrthonormalBasis(config.svd_cutoff).apply(UnitarityRows(re_S1, im_S, c0_row, c2_row, radius))
-    sol = solve(ProblemData("primal-wavelet", cvxpy=unitarity_socp(rows, objective, c0)), config.solver)
+    sol = solve(ProblemData("primal-wavelet", cvxpy=unitarity_socp(rows, objective, c0),
+                            cone=unitarity_cone(rows, objective, c0)), config.solver)
     if not sol.solved:
         return Attempt(_base_result(objective, c0, cfg, config.solver)(status=sol.status, t0=t0,
                                                                        message=_failure_message(sol, c0, config.inelasticity)))

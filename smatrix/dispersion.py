@@ -140,8 +140,13 @@ class SpectralGrid:
         """M[j, i] with ∫ρ(s') kernel(x_j, s') ds' = M @ h_nodes (kernel smooth in s')."""
         x = np.atleast_1d(np.asarray(x))
         pts, wts, shapes = self.quadrature()
-        kw = kernel(x[:, None, None], pts[None]) * wts[None]
-        return self._assemble([(np.einsum("jsp,sp->js", kw, f), off, cv) for f, off, cv in shapes])
+        M = None
+        for start in range(0, x.size, _CHUNK):    # in chunks: the (x, segment, node) array stays in cache
+            kw = kernel(x[start:start + _CHUNK, None, None], pts[None]) * wts[None]
+            part = self._assemble([(np.einsum("jsp,sp->js", kw, f), off, cv) for f, off, cv in shapes])
+            M = np.empty((x.size, part.shape[1]), dtype=part.dtype) if M is None else M
+            M[start:start + _CHUNK] = part
+        return M
 
     def cauchy_matrix(self, x) -> np.ndarray:
         """Complex C[j, i] with ∫_4^∞ ρ(s')/(s' − x_j) ds' = C @ h_nodes.

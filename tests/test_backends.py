@@ -4,6 +4,7 @@ Determinism: a point's number must not depend on what was solved before it in th
 almond's resume tests compare stored and recomputed points bit for bit), so a point solved on a
 fresh compile and on a problem compiled for another point must give identical floats."""
 import math
+from dataclasses import replace
 import shutil
 
 import mpmath as mp
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from smatrix.sdp import backends
-from smatrix.sdp.backends import CvxpyBackend, SDPBBackend, SolverUnavailable, backend, clear_compiled
+from smatrix.sdp.backends import CvxoptBackend, CvxpyBackend, SDPBBackend, SolverUnavailable, backend, clear_compiled
 from smatrix.sdp.problems import ProblemData
 from smatrix.sdp.reduced_socp import solve_reduced
 from smatrix.sdp.reductions import (Chain, ExactDigits, FixedC0Chart, OrthonormalBasis, RowBalancing, UnitarityRows,
@@ -102,12 +103,32 @@ def test_uv_elimination_and_fixed_c0_chart_hold_exactly():
 
 def test_backend_names_and_missing_forms_are_clear():
     assert isinstance(backend("clarabel"), CvxpyBackend) and isinstance(backend("sdpb"), SDPBBackend)
-    with pytest.raises(SolverUnavailable, match="choose from clarabel, scs, sdpb"):
+    with pytest.raises(SolverUnavailable, match="choose from clarabel, scs, cvxopt, sdpb"):
         backend("mosek")
     with pytest.raises(SolverUnavailable, match="no SDPB form"):
         backend("sdpb").solve(ProblemData("primal-grid"))
     with pytest.raises(SolverUnavailable, match="no cvxpy form"):
         backend("clarabel").solve(ProblemData("primal-wavelet-hp"))
+
+
+def test_grid_primal_by_cvxopt_and_clarabel_agree_and_respect_the_dual_bound():
+    """The dense CVXOPT path (the grid's default) and Clarabel on the same rows: one optimum, and
+    min c2 at fixed c0 never below the rigorous dual lower bound there (primal ≥ dual)."""
+    cfg = GridConfig(nodes=120, spline=True, refine=2, rounds=0)
+    by = {s: solve_grid("min-c2", C0, replace(cfg, solver=s)) for s in ("cvxopt", "clarabel")}
+    assert by["cvxopt"].status == "optimal"      # Clarabel: optimal_inaccurate on these 120 nodes
+    assert by["cvxopt"].value == pytest.approx(by["clarabel"].value, rel=2e-6)
+    dual = solve_dual("min-c2", C0, DUAL).value
+    assert by["cvxopt"].value >= dual
+    assert by["cvxopt"].config["solver"] == "cvxopt" and "solver_note" not in by["cvxopt"].certificate
+
+
+def test_cvxopt_stopping_short_is_handed_to_clarabel_and_says_so(monkeypatch):
+    monkeypatch.setattr(backends, "CvxoptBackend", lambda: CvxoptBackend(max_iterations=2))
+    res = solve_grid("min-c2", C0, GridConfig(nodes=120, spline=True, refine=2, rounds=0))
+    ref = solve_grid("min-c2", C0, GridConfig(nodes=120, spline=True, refine=2, rounds=0, solver="clarabel"))
+    assert res.status == ref.status and res.value == ref.value
+    assert "solved by clarabel instead" in res.certificate["solver_note"]
 
 
 @pytest.mark.skipif(shutil.which("sdpb") is None, reason="sdpb not installed")
