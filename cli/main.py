@@ -308,15 +308,16 @@ def _run_primal(a):
     if a.svd_cutoff is not None or a.jmin is not None or a.jmax is not None:
         raise CliError("--svd-cutoff, --jmin and --jmax apply to --model full")
     wavelet_only = (a.nmax, a.grid, a.threshold_term, a.uv_condition) != (None, None, None, None) or \
-        a.solver not in (None, "clarabel")
-    routed = a.method is None and problem.objective.name == "max-c0" and not wavelet_only
-    method = "grid" if routed else (a.method or "wavelet")
-    if method == "wavelet":
-        res = run("primal-wavelet", problem, **shared, **_given(a, nmax="nmax", grid="grid", procs="procs",
-                                                                sdpb_checkpoint="sdpb_checkpoint"))
-        if problem.objective.name == "max-c0" and res.value is not None and res.solver != "sdpb":
+        a.solver not in (None, "clarabel") or a.method == "wavelet"
+    if (a.method or "wavelet") == "wavelet":
+        # the default (no --method, no wavelet setting) may route to the grid where the wavelet
+        # stalls short of the dual bound (smatrix.sdp.methods.grid_route); an explicit wavelet is kept
+        route = {"dual_gap": 0.0} if wavelet_only else {}
+        res = run("primal-wavelet", problem, **shared, **route, **_given(a, nmax="nmax", grid="grid", procs="procs",
+                                                                         sdpb_checkpoint="sdpb_checkpoint"))
+        if wavelet_only and problem.objective.name == "max-c0" and res.value is not None and res.solver != "sdpb":
             res.message = ("the float64 wavelet max c0 stalls ~5.3e-4 below the dual bound (rank truncation, "
-                           "docs/convergence.md); the default route --method grid reaches 6e-5") + \
+                           "docs/convergence.md); without --method wavelet the grid is used there") + \
                 (f"; {res.message}" if res.message else "")
         return res
     if a.nmax is not None:
@@ -326,12 +327,7 @@ def _run_primal(a):
     if a.refine is not None and a.refine < 1:
         raise CliError(f"--refine must be ≥ 1, got {a.refine}")
     elements = {} if a.elements is None else {"spline": a.elements == "spline"}
-    res = run("primal-grid", problem, **shared, **_given(a, nodes="grid", refine="refine"), **elements)
-    if routed:
-        res.config["route"] = "grid"
-        res.message = ("max c0 by the spline grid (the default route: the float64 wavelet stalls 5.3e-4 below "
-                       "the tip)") + (f"; {res.message}" if res.message else "")
-    return res
+    return run("primal-grid", problem, **shared, **_given(a, nodes="grid", refine="refine"), **elements)
 
 
 def _run_nn_dual(a):

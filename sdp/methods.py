@@ -36,7 +36,37 @@ def run_wavelet(problem: Problem, config, procs: int = 1, sdpb_checkpoint: str |
     if config.solver == "sdpb":
         return solve_wavelet_sdpb(problem.objective.name, problem.c0, replace(config, solver="clarabel"),
                                   procs=procs, checkpoint=sdpb_checkpoint)
-    return solve_wavelet(problem.objective.name, problem.c0, config)
+    res = solve_wavelet(problem.objective.name, problem.c0, config)
+    if config.dual_gap > 0 and config.inelasticity is None and res.value is not None:
+        return grid_route(problem, res, config.dual_gap)
+    return res
+
+
+def grid_route(problem: Problem, wavelet: Result, gap: float) -> Result:
+    """The float64 wavelet ansatz stalls short of the optimum near the tip of the almond (the SVD
+    keeps only the directions above 1e-13 σ_max: docs/sdpb.md). When its value is further than
+    `gap` (relative) from the dual bound of the same point, the spectral grid — which reaches it —
+    is solved instead; its Result says so (`config["route"]`, the message) and keeps the wavelet's
+    value and the dual bound in `extra["route"]`. Within `gap`, the wavelet Result is returned
+    with the measured gap."""
+    from .zero_ddisc_dual import solve_dual
+    dual = solve_dual(problem.objective.name, problem.c0)
+    if dual.value is None:
+        return wavelet
+    measured = abs(wavelet.value - dual.value) / abs(dual.value)
+    route = {"wavelet_value": wavelet.value, "dual_bound": dual.value, "relative_gap": measured, "allowed": gap}
+    if measured <= gap:
+        wavelet.extra["route"] = {**route, "used": "primal-wavelet"}
+        return wavelet
+    grid_spec = next(m for m in METHODS if m.name == "primal-grid")
+    grid = run_grid(problem, grid_spec.make_config())
+    grid.extra["route"] = {**route, "used": "primal-grid", "wavelet_seconds": wavelet.seconds + dual.seconds}
+    grid.config["route"] = "grid"
+    grid.seconds += wavelet.seconds + dual.seconds
+    note = (f"solved on the spectral grid: the float64 wavelet ansatz reached {wavelet.value:.10g}, "
+            f"{measured:.1e} (relative) from the dual bound {dual.value:.10g}, beyond the {gap:g} allowed")
+    grid.message = note + (f"; {grid.message}" if grid.message else "")
+    return grid
 
 
 def run_grid(problem: Problem, config) -> Result:

@@ -54,6 +54,7 @@ class WaveletConfig:
     inelasticity: str | None = None  # η0(s) file: impose |S0|² ≤ 1 − η0 (smatrix.sdp.inelastic)
     eta_extend: str = "error"        # η0 outside the file's s range: error | zero | hold
     rounds: int = 8                  # adaptive refinement: re-solves with the violating points added (0 = off)
+    dual_gap: float = 1e-4           # further than this (relative) from the dual bound: the grid is solved instead (0 = off)
 
     def validate(self) -> None:
         if self.nmax < 1:

@@ -124,3 +124,20 @@ def test_refinement_moves_max_c0_towards_the_dual_bound():
     coarse = solve_grid("max-c0", None, GridConfig(nodes=150, rounds=0)).value
     fine = solve_grid("max-c0", None, GridConfig(nodes=150, refine=2, rounds=0)).value
     assert coarse < fine <= bound
+
+
+def test_wavelet_short_of_the_dual_bound_is_routed_to_the_grid_which_reaches_it():
+    """Near the tip the float64 wavelet stalls (max c2 at c0 = 0.95 c0max: ~4e-3 below the dual
+    bound); the default run solves the grid there, says so, and lands within 1e-4 of the dual; a
+    point the wavelet reaches stays a wavelet point with its measured gap."""
+    from smatrix.api import run
+    from smatrix.problem import Problem
+    c0 = 0.95 * 243.05301890392712
+    routed = run("primal-wavelet", Problem.make("max-c2", c0))
+    route = routed.extra["route"]
+    assert routed.method == "primal-grid" and routed.config["route"] == "grid" and "spectral grid" in routed.message
+    assert route["relative_gap"] > 1e-4 and routed.certified
+    assert 0 <= (route["dual_bound"] - routed.value) / route["dual_bound"] <= 1e-4   # primal ≤ dual, and close
+    kept = run("primal-wavelet", Problem.make("min-c2", 28 * np.pi))
+    assert kept.method == "primal-wavelet" and kept.extra["route"]["relative_gap"] <= 1e-4
+    assert kept.value >= kept.extra["route"]["dual_bound"]                            # min c2: primal ≥ dual
