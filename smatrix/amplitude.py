@@ -102,7 +102,7 @@ class SpectralAmplitude(ZeroDdiscAmplitude):
         """(1/π)∫ρ(s')/(s' − x) ds' for each x (one channel)."""
         x = np.asarray(x)
         flat = x.ravel()
-        return ((self.grid.cauchy_matrix(flat) @ self.h_nodes) / np.pi).reshape(x.shape)
+        return (self.grid.cauchy_matrix(flat, self.h_nodes) / np.pi).reshape(x.shape)
 
     def T(self, s, t):
         s, t = np.broadcast_arrays(np.asarray(s), np.asarray(t))
@@ -113,7 +113,7 @@ class SpectralAmplitude(ZeroDdiscAmplitude):
         # complex s: the same integrals off the axis (physical sheet)
         s = np.atleast_1d(np.asarray(s))
         s = s if np.iscomplexobj(s) else s.astype(float)
-        return self._c0 / (16 * np.pi) + f0_matrix(self.grid, s) @ self.h_nodes
+        return self._c0 / (16 * np.pi) + f0_matrix(self.grid, s, h=self.h_nodes)
 
     def spectral_density(self, s):
         s = np.asarray(s, dtype=float)

@@ -136,32 +136,56 @@ class SpectralGrid:
         """Row r with ∫_4^∞ ρ(s') kernel(s') ds' = r @ h_nodes, for a kernel smooth on [4, ∞)."""
         return self.smooth_matrix(lambda x, sp: kernel(sp), np.zeros(1))[0]
 
-    def smooth_matrix(self, kernel, x) -> np.ndarray:
-        """M[j, i] with ∫ρ(s') kernel(x_j, s') ds' = M @ h_nodes (kernel smooth in s')."""
+    def smooth_matrix(self, kernel, x, h: np.ndarray | None = None) -> np.ndarray:
+        """M[j, i] with ∫ρ(s') kernel(x_j, s') ds' = M @ h_nodes (kernel smooth in s'); given the
+        node values `h`, the vector M @ h, without forming M (the density is summed first)."""
         x = np.atleast_1d(np.asarray(x))
         pts, wts, shapes = self.quadrature()
+        dens = None if h is None else self._density(shapes, h)
         M = None
         for start in range(0, x.size, _CHUNK):    # in chunks: the (x, segment, node) array stays in cache
             kw = kernel(x[start:start + _CHUNK, None, None], pts[None]) * wts[None]
-            part = self._assemble([(np.einsum("jsp,sp->js", kw, f), off, cv) for f, off, cv in shapes])
-            M = np.empty((x.size, part.shape[1]), dtype=part.dtype) if M is None else M
+            part = (np.einsum("jsp,sp->j", kw, dens) if dens is not None else
+                    self._assemble([(np.einsum("jsp,sp->js", kw, f), off, cv) for f, off, cv in shapes]))
+            M = np.empty((x.size, *part.shape[1:]), dtype=part.dtype) if M is None else M
             M[start:start + _CHUNK] = part
         return M
 
-    def cauchy_matrix(self, x) -> np.ndarray:
-        """Complex C[j, i] with ∫_4^∞ ρ(s')/(s' − x_j) ds' = C @ h_nodes.
+    def _shape_weights(self, shapes, h: np.ndarray) -> list[np.ndarray]:
+        """Per shape, its weight on each segment from the node values h: h itself, or h'' =
+        curvature_map @ h for the curvature shapes, at the shape's node (as `_assemble` places it)."""
+        h = np.asarray(h, dtype=float)
+        curv = self.curvature_map @ h if self.spline else None
+        return [(curv if is_curv else h)[off:self.size - 1 + off] for _, off, is_curv in shapes]
+
+    def _density(self, shapes, h: np.ndarray) -> np.ndarray:
+        """h(s'(v)) at the quadrature points of `quadrature()` from the node values h."""
+        return sum(f * c[:, None] for (f, _, _), c in zip(shapes, self._shape_weights(shapes, h)))
+
+    def cauchy_matrix(self, x, h: np.ndarray | None = None) -> np.ndarray:
+        """Complex C[j, i] with ∫_4^∞ ρ(s')/(s' − x_j) ds' = C @ h_nodes; given the node values
+        `h`, the vector C @ h, without forming C (the density is summed first; near pairs corrected).
 
         x with zero imaginary part on the support: upper lip x + i0 (principal value + iπρ(x)).
         """
         x = np.atleast_1d(np.asarray(x))
         pts, wts, shapes = self.quadrature()
         v, w = gauss_legendre(_GL_ORDER)
-        C = np.zeros((x.size, self.size), dtype=complex)
+        dens = None if h is None else self._density(shapes, h)
+        weights = None if h is None else self._shape_weights(shapes, h)
+        C = np.zeros((x.size,) if h is not None else (x.size, self.size), dtype=complex)
         for start in range(0, x.size, _CHUNK):
             xs = x[start:start + _CHUNK]
             kw = wts[None] / (pts[None] - xs[:, None, None])
-            parts = [np.einsum("jsp,sp->js", kw, f).astype(complex) for f, _, _ in shapes]
             jj, ii = self._near_pairs(xs)
+            if h is not None:    # plain Gauss–Legendre everywhere, then the near pairs replaced
+                vals = np.einsum("jsp,sp->j", kw, dens).astype(complex)
+                if jj.size:
+                    near = sum(val * c[ii] for val, c in zip(self._subtracted(xs[jj], ii, v, w), weights))
+                    np.add.at(vals, jj, near - np.einsum("kp,kp->k", kw[jj, ii], dens[ii]))
+                C[start:start + _CHUNK] = vals
+                continue
+            parts = [np.einsum("jsp,sp->js", kw, f).astype(complex) for f, _, _ in shapes]
             if jj.size:
                 for part, val in zip(parts, self._subtracted(xs[jj], ii, v, w)):
                     part[jj, ii] = val
@@ -273,17 +297,20 @@ def sum_rule_kernel(power: int):
     return lambda sp: (sp - S0_CROSSING) ** (-power)
 
 
-def f0_matrix(grid: SpectralGrid, s, sum_rule: bool = False, real: bool = False) -> np.ndarray:
+def f0_matrix(grid: SpectralGrid, s, sum_rule: bool = False, real: bool = False,
+              h: np.ndarray | None = None) -> np.ndarray:
     """Complex M with f0(s_j) = c0/16π + M @ h_nodes, eq. (16) with c0 held fixed:
     16π² (f0 − c0/16π) = ∫ρ [1/(s' − s) − 3/(s' − 4/3) + K^{(4)}(s, s')] (upper lip s + i0 for
     real s, the physical sheet off the axis); with `sum_rule`, f0(s_j) = M @ h_nodes: the sum
     rule (24) c0 = (3/π)∫ρ/(s' − 4/3) cancels c0/16π against the −3/(s' − 4/3) term. `real`: the
     real matrix of Re f0 for real s (principal values), as the elastic iterations, the neural
-    primal and the grid SDP impose it."""
-    M = grid.cauchy_matrix(s).real if real else grid.cauchy_matrix(s)
+    primal and the grid SDP impose it. Given the node values `h`: the vector M @ h, computed
+    without forming M (an amplitude evaluated at many points, e.g. its certificate)."""
+    M = grid.cauchy_matrix(s, h).real if real else grid.cauchy_matrix(s, h)
     if not sum_rule:
-        M = M - 3.0 * grid.smooth_weights(sum_rule_kernel(1))[None, :]
-    return (M + grid.smooth_matrix(froissart_gribov_kernel, s)) / (16 * np.pi**2)
+        sub = grid.smooth_weights(sum_rule_kernel(1))
+        M = M - 3.0 * (sub[None, :] if h is None else sub @ h)
+    return (M + grid.smooth_matrix(froissart_gribov_kernel, s, h)) / (16 * np.pi**2)
 
 
 def spectral_grid(n: int, s_switch: float = 1e4, s_max: float = 1e12, bulk_fraction: float = 0.75) -> SpectralGrid:

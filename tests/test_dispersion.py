@@ -129,3 +129,19 @@ def test_spline_is_fourth_order_and_exact_for_linear_data():
     g = SpectralGrid(np.linspace(4, 20, 9), spline=True)
     lin = 2.0 - (g.nodes - 4) / 8
     np.testing.assert_allclose(g.curvature_map @ lin, 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("spline", [False, True])
+def test_values_without_the_matrix_are_the_matrix_times_h(spline):
+    """The amplitude's (and the certificate's) f0 sums the density first; it must be the same linear
+    map as the matrix the solvers use — on the support, below threshold, off the axis, near nodes."""
+    from smatrix.dispersion import SpectralGrid, f0_matrix, spectral_grid
+    grid = SpectralGrid(spectral_grid(40).nodes, spline=spline)
+    h = np.random.default_rng(3).random(grid.size)
+    h[-1] = 0.0
+    s = np.concatenate([np.geomspace(4.0 + 1e-6, 1e13, 301), grid.nodes[1:6] * (1 + 1e-12), [1.0, 2.5]])
+    for x in (s, s + 0.5j):
+        for real in ((False, True) if np.isrealobj(x) else (False,)):
+            direct = f0_matrix(grid, x, real=real) @ h
+            assert np.allclose(f0_matrix(grid, x, real=real, h=h), direct, rtol=1e-13, atol=1e-13 * np.abs(direct).max())
+        assert np.allclose(grid.cauchy_matrix(x, h), grid.cauchy_matrix(x) @ h, rtol=1e-13, atol=1e-12)
