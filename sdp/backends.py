@@ -10,8 +10,8 @@
 - `CvxoptBackend`: the problem's dense cone form (`ConeLP`) by CVXOPT's `conelp` with its dense
   Cholesky KKT solver: nothing to compile, and on the grid primal (2000 cone rows × 355 dense
   columns) 4–8× faster than Clarabel's sparse LDL of the same data and closer to the optimum
-  (benchmarks/backends.md). A solve that CVXOPT ends without reaching its tolerances is handed to
-  Clarabel (the cvxpy form) and the Solution says so.
+  (benchmarks/backends.md). A solve that the Cholesky path ends short of its tolerances is
+  repeated with CVXOPT's QR path, then handed to Clarabel (the cvxpy form); the Solution says so.
 - `SDPBBackend`: the problem's SDPB form (built at high precision by the formulation) is written,
   run by the installed SDPB (smatrix.sdp.sdpb.run_sdpb) and parsed; y is mapped back by the form.
 
@@ -138,15 +138,19 @@ class CvxpyBackend(Backend):
 
 
 _CVXOPT_STATUS = {"optimal": "optimal", "primal infeasible": "infeasible", "dual infeasible": "unbounded"}
-CVXOPT_TOLERANCE = 1e-8   # abstol, reltol, feastol of conelp (the objective is scaled to O(1), problems.py)
+# gaps (the objective is scaled to O(1), problems.py) and residuals; two steps of iterative
+# refinement (with one, 2 of 11 almond grid points stalled near a gap of 3e-8 while the dual
+# residual grew: Cholesky of the ill-conditioned normal matrix); 1 of 11 still needs QR
+CVXOPT_OPTIONS = {"abstol": 1e-8, "reltol": 1e-8, "feastol": 1e-8, "refinement": 2}
+CVXOPT_KKT = ("chol", "qr")     # dense Cholesky of the normal equations; QR (2.4× dearer, stabler) next
 
 
 @dataclass
 class CvxoptBackend(Backend):
-    """CVXOPT's `conelp` on the dense cone form, Clarabel (the cvxpy form) when CVXOPT stops short."""
+    """CVXOPT's `conelp` on the dense cone form: Cholesky KKT, QR when that stops short, Clarabel
+    (the cvxpy form) when both do; the Solution's message says which one solved it."""
 
     name: str = "cvxopt"
-    tolerance: float = CVXOPT_TOLERANCE
     max_iterations: int = 200
 
     def solve(self, data: ProblemData) -> Solution:
@@ -158,29 +162,35 @@ class CvxoptBackend(Backend):
             raise SolverUnavailable("solver 'cvxopt' is not installed (pip install cvxopt)") from exc
         p: ConeLP = data.cone
         t0 = time.perf_counter()
-        opts = {"abstol": self.tolerance, "reltol": self.tolerance, "feastol": self.tolerance,
-                "show_progress": False, "maxiters": self.max_iterations}
+        opts = {**CVXOPT_OPTIONS, "show_progress": False, "maxiters": self.max_iterations}
         eq = {} if p.A is None else {"A": matrix(p.A), "b": matrix(p.b)}
-        try:
-            sol = solvers.conelp(matrix(p.c), matrix(p.G), matrix(p.h), {"l": p.linear, "q": [3] * p.cones, "s": []},
-                                 kktsolver="chol", options=opts, **eq)
+        notes = []
+        for kkt in CVXOPT_KKT:
+            try:
+                sol = solvers.conelp(matrix(p.c), matrix(p.G), matrix(p.h), {"l": p.linear, "q": [3] * p.cones, "s": []},
+                                     kktsolver=kkt, options=opts, **eq)
+            except (ArithmeticError, ValueError) as exc:   # a singular KKT system
+                notes.append(f"CVXOPT ({kkt}): {exc}")
+                continue
             status = _CVXOPT_STATUS.get(sol["status"], "failed")
-        except (ArithmeticError, ValueError) as exc:   # a singular KKT system
-            sol, status = None, "failed"
-            why = f"CVXOPT: {exc}"
+            if status != "failed":
+                break
+            notes.append(f"CVXOPT ({kkt}) ended with status {sol['status']!r} after {sol['iterations']} iterations")
         else:
-            why = f"CVXOPT ended with status {sol['status']!r} after {sol['iterations']} iterations"
+            status, sol = "failed", None
+        note = "; ".join(notes)
         if status == "failed" and data.cvxpy is not None:
             fallback = CvxpyBackend("clarabel").solve(data)
-            fallback.message = (f"{why}; solved by clarabel instead" + (f" ({fallback.message})" if fallback.message else ""))
+            fallback.message = f"{note}; solved by clarabel instead" + (f" ({fallback.message})" if fallback.message else "")
             fallback.seconds = time.perf_counter() - t0
             return fallback
         seconds = time.perf_counter() - t0
         if status != "optimal":
-            return Solution(status, None, seconds, sol and sol["iterations"], why if status == "failed" else "")
+            return Solution(status, None, seconds, sol and sol["iterations"], note if status == "failed" else "")
         x = np.array(sol["x"]).ravel()
         outputs = {k: rows @ x for k, rows in p.outputs.items()}
-        return Solution("optimal", p.sign * float(p.c @ x), seconds, sol["iterations"], "", outputs, sol)
+        return Solution("optimal", p.sign * float(p.c @ x), seconds, sol["iterations"],
+                        f"{note}; solved by CVXOPT (qr)" if notes else "", outputs, sol)
 
 
 @dataclass

@@ -124,7 +124,7 @@ def test_grid_primal_by_cvxopt_and_clarabel_agree_and_respect_the_dual_bound():
 
 
 def test_cvxopt_stopping_short_is_handed_to_clarabel_and_says_so(monkeypatch):
-    monkeypatch.setattr(backends, "CvxoptBackend", lambda: CvxoptBackend(max_iterations=2))
+    monkeypatch.setattr(backends, "CvxoptBackend", lambda: CvxoptBackend(max_iterations=2))   # chol and qr stop
     res = solve_grid("min-c2", C0, GridConfig(nodes=120, spline=True, refine=2, rounds=0))
     ref = solve_grid("min-c2", C0, GridConfig(nodes=120, spline=True, refine=2, rounds=0, solver="clarabel"))
     assert res.status == ref.status and res.value == ref.value
