@@ -26,8 +26,13 @@ METHODS = (
 def run_dual(problem: Problem, config, init: str | None = None, checkpoint: str | None = None,
              progress: bool = False) -> Result:
     from .zero_ddisc_dual import train_dual
+    start = None
+    if config.start == "dual-sdp" and init is None:   # the SDP dual's multiplier, through the registry
+        from smatrix import registry
+        sdp = registry.get("dual-sdp").run(problem)
+        start = sdp.extra if sdp.value is not None else None
     return train_dual(problem.objective.name, problem.c0, config, init=init, checkpoint=checkpoint,
-                      progress=progress)
+                      progress=progress, start_multiplier=start)
 
 
 def run_boundary(problem: Problem, config) -> Result:

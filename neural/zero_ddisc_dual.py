@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from smatrix.dual import DualDirection, certified_bound, dual_objective, dual_quadrature
+from smatrix.dual import DualDirection, DualGrid, certified_bound, dual_objective, dual_quadrature
 from smatrix.errors import BadInput
 from smatrix.outputs import check_output_file
 from smatrix.kinematics import phase_space
@@ -56,6 +56,8 @@ class NNDualConfig:
     seed: int = 0
     checkpoint_every: int = 500
     tolerance: float = 1e-6
+    start: str = "scratch"       # "dual-sdp": first fit w to the SDP dual's multiplier at this point (no `init`)
+    fit_steps: int = 1000        # Adam steps of that fit (then an L-BFGS finish of as many)
 
 
 class DualNet(torch.nn.Module):
@@ -113,6 +115,34 @@ class _Problem:
         return torch.where(a > 0, D / torch.clamp(a, min=1e-12), 1e3 * (1 - a) + D)
 
 
+def fit_multiplier(net, nu_weight, prob: _Problem, multiplier: dict, steps: int) -> float:
+    """Fit w_θ at the training grid's nodes to `multiplier` (w linear between its `grid_nodes`) by
+    Adam then L-BFGS on the mean squared difference relative to max |w|, and set ν; returns the
+    relative rms misfit."""
+    nodes = prob.quad.grid.nodes
+    target = torch.as_tensor(DualGrid(np.asarray(multiplier["grid_nodes"], dtype=float)).values(nodes)
+                             @ np.asarray(multiplier["w_nodes"], dtype=float))
+    scale = float(target.abs().max()) or 1.0
+    with torch.no_grad():      # ν = 10 softplus(param) (a vanishing ν: param → −∞, kept finite)
+        nu_weight.param.fill_(math.log(math.expm1(max(float(multiplier["nu"]), 1e-12) / 10.0)))
+    misfit = lambda: (((prob.w_nodes(net, None) - target) / scale) ** 2).mean()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for _ in range(steps):
+        opt.zero_grad()
+        misfit().backward()
+        opt.step()
+    lbfgs = torch.optim.LBFGS(net.parameters(), max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure():
+        lbfgs.zero_grad()
+        value = misfit()
+        value.backward()
+        return value
+    lbfgs.step(closure)
+    with torch.no_grad():
+        return math.sqrt(float(misfit()))
+
+
 def _scale(config: NNDualConfig, d: DualDirection) -> float:
     """Typical size of w: the c0 multipliers are ~100× those of the c2 problems (μ = ∓1)."""
     if config.scale is not None:
@@ -125,17 +155,24 @@ def _nu(nu_param, sum_rule: bool):
 
 
 def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = NNDualConfig(),
-               init: str | None = None, checkpoint: str | None = None, progress: bool = True) -> Result:
+               init: str | None = None, checkpoint: str | None = None, progress: bool = True,
+               start_multiplier: dict | None = None) -> Result:
     """Train w_θ, then report the certified bound D[w_θ] (denser, independent quadrature).
 
     init: a dual-nn checkpoint, resumed when it holds this very run (objective, c0 and
-    configuration), else a hot start from its weights (another c0 or schedule)."""
+    configuration), else a hot start from its weights (another c0 or schedule).
+    start_multiplier: without `init`, w_θ and ν are first fitted to this multiplier — a dict with
+    `grid_nodes`, `w_nodes` (w piecewise linear on them) and `nu`, e.g. the SDP dual's Result.extra
+    at the same point (`config.start` "dual-sdp"; smatrix.neural.methods): a warm start only, the
+    bound is still D of the trained network."""
     if objective not in NN_DUAL_OBJECTIVES:
         raise BadInput(f"unknown objective {objective!r} for the neural dual; choose from "
                        f"{', '.join(NN_DUAL_OBJECTIVES)}")
     d = DualDirection.from_objective(objective, c0)
     if config.epochs < 0 or config.lbfgs_steps < 0:
         raise BadInput("`epochs` and `lbfgs_steps` must be ≥ 0")
+    if config.start not in ("scratch", "dual-sdp"):
+        raise BadInput(f"`start` must be scratch or dual-sdp, got {config.start!r}")
     if not config.cutoff > 4.0:
         raise BadInput(f"`cutoff` Λ must be above threshold (Λ > 4), got {config.cutoff}")
     if checkpoint is not None:
@@ -160,6 +197,9 @@ def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = N
         else:
             ck.load_modules(modules, arch)
     prob = _Problem(config, d, _Q_TRAIN)
+    fitted = None
+    if init is None and start_multiplier is not None:
+        fitted = fit_multiplier(net, nu_weight, prob, start_multiplier, config.fit_steps)
 
     def save(epoch: int, done: bool = False) -> None:
         save_checkpoint(checkpoint, CHECKPOINT_KIND, cfg, resume_key, arch, modules, opt, sched, epoch, best,
@@ -194,7 +234,8 @@ def train_dual(objective: str, c0: float | None = None, config: NNDualConfig = N
         bound_kind="dual (rigorous)", status=CONVERGED if ok else FAILED, certified=bool(cert["passed"]),
         certificate={**cert, "training_loss": final_loss, "epochs": config.epochs, "start_epoch": start,
                      "training_points": int(prob.quad.s_ir.size + prob.quad.s_uv.size),
-                     "w_segments": int(prob.quad.grid.size - 1)},
+                     "w_segments": int(prob.quad.grid.size - 1),
+                     **({"start": {"from": config.start, "fit_rms": fitted}} if fitted is not None else {})},
         solver="torch-adam" + ("+lbfgs" if config.lbfgs_steps else ""), seconds=time.perf_counter() - t0,
         config=cfg, message="" if ok else "the trained multiplier does not certify a finite bound",
         extra={"w_nodes": w, "nu": nu, "history": history, "grid_nodes": prob.quad.grid.nodes})

@@ -211,7 +211,8 @@ def _certified_result(d: DualDirection, config: DualConfig, ops: DualOperators, 
         certificate={**cert, **info, "positivity_nodes": int(ops.s_ir.size + ops.s_uv.size),
                      "w_segments": int(ops.grid.size - 1), "n_cheb": config.n_cheb},
         solver=config.solver, seconds=time.perf_counter() - t0, config=cfg, message=message,
-        extra={"coef": coef, "nu": nu, "mu": d.mu})   # the direction is rebuilt from objective and config
+        extra={"coef": coef, "nu": nu, "mu": d.mu,    # the direction is rebuilt from objective and config
+               "w_nodes": ops.E @ coef, "grid_nodes": ops.grid.nodes})   # w piecewise linear (smatrix.dual)
 
 
 @dataclass
