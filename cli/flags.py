@@ -6,7 +6,7 @@ import re
 
 FLAGS = {"c0": "--c0", "target": "--c2", "direction": "--direction", "nmax": "--nmax", "grid": "--grid",
          "jmax": "--jmax", "jmin": "--jmin", "inelasticity": "--inelasticity", "eta_extend": "--eta-extend",
-         "solver": "--solver", "svd_cutoff": "--svd-cutoff", "rounds": "--rounds", "cutoff": "--cutoff",
+         "solver": "--solver", "start": "--start", "svd_cutoff": "--svd-cutoff", "rounds": "--rounds", "cutoff": "--cutoff",
          "n_cheb": "--n-cheb", "nodes": "--nodes", "sum_rule": "--sum-rule", "epochs": "--epochs", "lr": "--lr",
          "lbfgs_steps": "--lbfgs", "seed": "--seed", "gamma": "--gamma", "polish": "--no-polish",
          "s_inelastic_max": "--inelastic-max", "max_iter": "--max-iter", "continuation": "--continuation",

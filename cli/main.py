@@ -182,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arg(nn, "--cutoff", "dual-nn", "cutoff", type=_number, help="Λ: support [4, Λ] of w")
     _config_arg(nn, "--sum-rule", "dual-nn", "sum_rule", action=argparse.BooleanOptionalAction)
     _config_arg(nn, "--seed", "dual-nn", "seed", type=int)
+    _config_arg(nn, "--start", "dual-nn", "start", choices=["scratch", "dual-sdp"],
+                help="dual-sdp: fit the network to the SDP dual's multiplier of this point first (ignored with --init)")
     nn.add_argument("--checkpoint", default=None, help="save the network here (every 500 epochs and at the end)")
     nn.add_argument("--init", default=None, help="hot start from this checkpoint")
     nn.add_argument("--json", action="store_true")
@@ -334,7 +336,7 @@ def _run_nn_dual(a):
     from smatrix.api import run
     return run("dual-nn", _problem(a), init=a.init, checkpoint=a.checkpoint, progress=not a.json,
                **_given(a, cutoff="cutoff", epochs="epochs", lr="lr", lbfgs_steps="lbfgs", sum_rule="sum_rule",
-                        seed="seed"))
+                        seed="seed", start="start"))
 
 
 def _run_baseline(a):
