@@ -23,13 +23,15 @@ import time
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cvxpy as cp
 import numpy as np
 
 from .problems import Compiled, ConeLP, ParametricProblem, ProblemData
 from .sdpb import checkpoint_reuse, run_sdpb
+
+if TYPE_CHECKING:     # imported by the cvxpy back-end when it solves (smatrix.sdp.problems)
+    import cvxpy as cp
 
 SOLVERS = ("clarabel", "scs", "cvxopt", "sdpb")
 
@@ -57,7 +59,7 @@ class Solution:
         return self.status in ("optimal", "optimal_inaccurate")
 
 
-_CVXPY_NAMES = {"clarabel": cp.CLARABEL, "scs": cp.SCS}
+_CVXPY_NAMES = {"clarabel": "CLARABEL", "scs": "SCS"}     # cvxpy's solver names
 _OPTIONS = {
     "clarabel": {"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9, "max_iter": 400},
     "scs": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000},
@@ -107,6 +109,7 @@ class CvxpyBackend(Backend):
     def solve(self, data: ProblemData) -> Solution:
         if data.cvxpy is None:
             raise SolverUnavailable(f"{data.name} has no cvxpy form: use `solver` sdpb")
+        import cvxpy as cp
         if _CVXPY_NAMES[self.name] not in cp.installed_solvers():
             raise SolverUnavailable(f"solver {self.name!r} is not installed (pip install {self.name})")
         t0 = time.perf_counter()
@@ -128,6 +131,7 @@ class CvxpyBackend(Backend):
         return Solution(status, value, seconds, iters, msg, outputs)
 
     def _attempt(self, problem: cp.Problem, options: dict) -> tuple[str, str]:
+        import cvxpy as cp
         try:
             with warnings.catch_warnings():  # an inaccurate solve is reported in the status instead
                 warnings.simplefilter("ignore", UserWarning)

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import cvxpy as cp
 import mpmath as mp
 import numpy as np
 
 from .objectives import c2_scale
 from .reductions import ExactDigits, FixedC0Chart, UnitarityRows
 from .sdpb import SDPBProblem, unitarity_blocks
+
+if TYPE_CHECKING:     # cvxpy is imported where a cvxpy form is built (the dense CVXOPT path needs none)
+    import cvxpy as cp
 
 
 @dataclass
@@ -103,6 +105,7 @@ def objective_values(objective: str, c0: float | None, scaled: bool = False) -> 
 
 def fixed_c0_objective(objective: str, c0_expr, c2_expr):
     """(objective, constraints, parameters): max c0, or min w·c2 with c0_expr = c0 (both Parameters)."""
+    import cvxpy as cp
     if objective == "max-c0":
         return cp.Maximize(c0_expr), [], {}
     params = {"weight": cp.Parameter(), "c0": cp.Parameter()}
@@ -123,6 +126,7 @@ def unitarity_socp(rows: UnitarityRows, objective: str, c0: float | None, scaled
            array_key(rows.re_S1, rows.im_S, rows.c0_row, rows.c2_row, rows.radius, rows.eta, rows.scale))
 
     def build() -> Compiled:
+        import cvxpy as cp
         x = cp.Variable(rows.n)
         if rows.scale is None:
             cone = cp.SOC(rows.radius, cp.vstack([1.0 + rows.re_S1 @ x, rows.im_S @ x]), axis=0)
