@@ -97,10 +97,10 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     _entry("primal-grid", 1e-4, 2e-4, pinned=("nodes", "spline", "refine")),
     _entry("dual-sdp", 0.0, 0.0),
     _entry("dual-nn", 1e-2, 5e-3, {"epochs": 1500}, atol=5e-4, hot={"epochs": 400}),
-    _entry("primal-nn", 1e-4, 0.0),
+    _entry("primal-nn", 1e-4, 0.0, hot={"epochs": 150}),
 )}
 
-DEFAULT_METHODS = ("primal-wavelet", "primal-grid", "dual-sdp", "dual-nn")   # + primal-nn via --methods (slow near the tip)
+DEFAULT_METHODS = ("primal-wavelet", "primal-grid", "dual-sdp", "dual-nn", "primal-nn")
 REFERENCE_DUAL = "dual-sdp"
 
 
