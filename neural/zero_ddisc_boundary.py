@@ -48,6 +48,8 @@ START_FRACTION = 0.5          # cold start target of the upper boundary: this ×
 HOT_START_FRACTION = 0.9      # hot start target: this × the neighbour's boundary × sqrt(c0/c0')
 WALK_DOWN = 0.9               # a start outside: other starts polished at targets lowered by this factor …
 WALK_STEPS = 3                # … at most this many times each
+C0_STEP = 0.03                # continuation of a neighbour's amplitude in c0: substeps of this in log c0 …
+NEIGHBOUR_INSIDE = 0.03       # … at this fraction below its upper boundary
 FIRST_STEP = 0.05             # first continuation step, relative to the start c2 …
 HOT_FIRST_STEP = 0.01         # … from a hot start (its start target is close to the boundary)
 MAX_GROWTH = 2.0              # a continuation step is at most this × the previous one
@@ -88,7 +90,10 @@ def boundary_c2(objective: str, c0: float, config: BoundaryConfig = BoundaryConf
                         grid=GridSpec(bulk=config.bulk))
     near = _neighbour(init) if init is not None else None
     start = _start_target(objective, c0, near)
-    trained = train_primal(c0, start, nn, init=init, checkpoint=checkpoint, progress=False, certify=False)
+    # from a neighbour's network the polish gets the continuation budget: it converges, or fails fast
+    # and the neighbour's amplitude, continued in c0, takes over (near the tip the network is poor)
+    trained = train_primal(c0, start, nn, init=init, checkpoint=checkpoint, progress=False, certify=False,
+                           lm_iter=config.step_lm_iter if near else 100)
     training = {k: trained.certificate.get(k) for k in ("nn_residual", "c2_nn", "training_loss", "epochs",
                                                         "threshold_width")}
     def step(target: float, r: Result, certify: bool = False, before: Result | None = None) -> Result:
@@ -99,10 +104,11 @@ def boundary_c2(objective: str, c0: float, config: BoundaryConfig = BoundaryConf
             h = h + (h - before.extra["h"]) * (target - r.c2) / (r.c2 - before.c2)
         return polish_from(c0, target, h, nn, training, certify, config.step_lm_iter, r.certificate["tail_L0"])
 
+    restarts = _restarts(c0, trained, near, nn, training, config)
     if objective == "min-c2":
-        res, info = _lower(trained, step, config)
+        res, info = _lower(trained, step, restarts, config)
     else:
-        res, info = _upper(trained, step, _restarts(c0, trained, near, nn, training), config, bool(near))
+        res, info = _upper(trained, step, restarts, config, bool(near))
     if res.status == CONVERGED:           # the reported amplitude: re-measured on the dense grid
         res = step(res.c2, res, True)
     if checkpoint is not None and res.status == CONVERGED:
@@ -111,9 +117,14 @@ def boundary_c2(objective: str, c0: float, config: BoundaryConfig = BoundaryConf
                  "hot_start_from_c0": near.get("c0") if near else None, "epochs": nn.epochs, "config": asdict(config)})
     cert = {**(res.certificate or {}), "boundary": info}
     ok = res.status == CONVERGED
+    # a boundary point claims an allowed amplitude: |S0|² ≤ 1 + tolerance on the dense grid, the
+    # primal constraint the SDP primals are certified against; the elastic equality's two-sided
+    # residual stays in details.max_abs_residual (between the nodes near the tip |S0| dips below 1)
+    allowed = bool(ok and cert.get("dense_check") and cert.get("passed"))
+    info["certified_as"] = "allowed amplitude: |S0|^2 - 1 <= tolerance re-measured on the dense grid"
     message = res.message if not ok else ""
     return replace(res, objective=objective, value=res.c2 if ok else None, certificate=cert,
-                   certified=bool(res.certified and ok), seconds=time.perf_counter() - t0, message=message,
+                   certified=allowed, seconds=time.perf_counter() - t0, message=message,
                    config={**res.config, "objective": objective, "boundary": asdict(config)})
 
 
@@ -126,7 +137,7 @@ def _start_target(objective: str, c0: float, near: dict | None) -> float:
     return START_FRACTION * tangent
 
 
-def _lower(trained: Result, step, config: BoundaryConfig) -> tuple[Result, dict]:
+def _lower(trained: Result, step, restarts, config: BoundaryConfig) -> tuple[Result, dict]:
     """Regular threshold: the elastic solutions at fixed c0 end at the lower boundary. Away from
     the tip the solution is isolated (any lower target is 'off-target' and returns it); near the
     tip the discretised equations carry a node-to-node sawtooth direction, along which targets
@@ -135,8 +146,13 @@ def _lower(trained: Result, step, config: BoundaryConfig) -> tuple[Result, dict]
     reached, by steps that double while they are met, until the polish reports 'off-target'."""
     solved = lambda r: r.status in (CONVERGED, OFF_TARGET) and math.isfinite(r.c2)
     res, polishes, rel = trained, 0, LOWER_STEP
+    for _, restart, _ in restarts:     # the network's amplitude did not polish: the other starts
+        if solved(res):
+            break
+        res = restart(trained.certificate["c2_target"])
+        polishes += 1
     if not solved(res):
-        return res, {"criterion": "regular threshold: no elastic solution from this start", "polishes": 0}
+        return res, {"criterion": "regular threshold: no elastic solution from this start", "polishes": polishes}
     while polishes < config.max_polishes:
         q = step(res.c2 * (1.0 - rel), res)
         polishes += 1
@@ -176,16 +192,30 @@ def _re_end(r: Result) -> float:
     return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else math.nan
 
 
-def _restarts(c0: float, trained: Result, near: dict | None, nn: NNPrimalConfig, training: dict) -> list:
-    """Starts for the upper boundary when the trained network's polished amplitude is outside (near
-    the tip the family is stiff and the polish from the network can land on a member above the
-    boundary): the neighbouring slice's polished boundary amplitude (continuation in c0), then the
-    network's ρ polished anew, each at the start target and then lower ones."""
+def _restarts(c0: float, trained: Result, near: dict | None, nn: NNPrimalConfig, training: dict,
+              config: BoundaryConfig) -> list:
+    """Starts for when the trained network's polished amplitude is unusable (near the tip the
+    family is stiff and a network hot-started from the neighbour can be far from any amplitude, or
+    polish onto a member above the boundary): the neighbouring slice's polished boundary amplitude
+    continued in c0 (upper boundary: at NEIGHBOUR_INSIDE below the neighbour's boundary c2, which
+    stays inside as the chain's c0 grows; `C0_STEP` substeps in log c0, each polished from the
+    last), then the network's ρ polished anew at the target with the full Levenberg–Marquardt
+    budget. Each is (name, target → polished Result, whether lower targets are worth trying)."""
     out = []
     if near and near.get("h") is not None and near["h"].shape == trained.extra["h"].shape:
-        out.append(("neighbour amplitude", lambda t: polish_from(c0, t, near["h"], nn, training, False,
-                                                                 tail_L0=near["tail_L0"])))
-    return out + [("network", lambda t: polish_from(c0, t, trained.extra["h_nn"], nn, training, False))]
+        def neighbour(_: float) -> Result:
+            n = max(1, math.ceil(abs(math.log(c0 / near["c0"])) / C0_STEP))
+            h, L0 = near["h"], near["tail_L0"]
+            target = near["c2"] * (1.0 - NEIGHBOUR_INSIDE if nn.ansatz == "singular" else 1.0)
+            for k in range(n + 1):     # k = 0: into the neighbour's family at its c0, then on in c0
+                r = polish_from(near["c0"] * (c0 / near["c0"]) ** (k / n), target, h, nn, training, False,
+                                config.step_lm_iter, L0)
+                if r.status not in (CONVERGED, OFF_TARGET):
+                    return r
+                h, L0 = r.extra["h"], r.certificate["tail_L0"]
+            return r
+        out.append(("neighbour amplitude continued in c0", neighbour, False))
+    return out + [("network", lambda t: polish_from(c0, t, trained.extra["h_nn"], nn, training, False), True)]
 
 
 def _secant_zero(p: tuple[float, float], q: tuple[float, float]) -> float:
@@ -204,14 +234,12 @@ def _upper(trained: Result, step, restarts, config: BoundaryConfig, hot: bool) -
         a = step(a.c2, a)                                            # a family member: accept the c2 it reached
         polishes += 1
     target, start = a.certificate["c2_target"], "network"
-    for name, restart in restarts:     # start outside: other starts, each walked down in target
-        if _inside(a):
-            break
+    for name, restart, walk in restarts:     # start outside: other starts, walked down in target
         t = target
         while not _inside(a) and polishes < config.max_polishes and t > WALK_DOWN ** WALK_STEPS * target:
             a, start = restart(t), name
             polishes += 1
-            t *= WALK_DOWN
+            t = t * WALK_DOWN if walk else 0.0
     if not _inside(a):
         return a, {"criterion": "no inside start found", "polishes": polishes}
     prev, b, dc = None, None, (HOT_FIRST_STEP if hot else FIRST_STEP) * a.c2
@@ -235,15 +263,16 @@ def _upper(trained: Result, step, restarts, config: BoundaryConfig, hot: bool) -
                        f"(c2 = {a.c2:.8g} still inside)"), {"criterion": "unbracketed", "polishes": polishes}
     known = lambda r: (r.c2, _re_end(r)) if r.certificate.get("target_met") else None
     trials = [p for p in (known(prev) if prev else None, known(a), known(b)) if p]   # (c2, Re f0(s_end))
-    moved, reach, weight = "b", math.inf, 1.0      # reach: how far from `a` the polish is trusted to go
+    moved, reach, weight, widths = "b", math.inf, 1.0, []   # reach: how far from `a` the polish is trusted to go
     while b.certificate["c2_target"] - a.c2 > config.rel_tol * a.c2 and polishes < config.max_polishes:
         lo, hi = a.c2, b.certificate["c2_target"]
         fb = _re_end(b) if b.certificate.get("target_met") else math.nan
         zero = _secant_zero(*trials[-2:]) if len(trials) >= 2 else math.nan    # the last two: superlinear
         if not lo < zero < hi:           # regula falsi on the ends, Illinois-weighted (Re f0 drops steeply outside)
             zero = _secant_zero((lo, _re_end(a)), (hi, weight * fb))
-        if not lo < zero < hi:
-            zero = 0.5 * (lo + hi)
+        widths.append(hi - lo)
+        if not lo < zero < hi or (len(widths) > 2 and widths[-1] > 0.5 * widths[-3]):
+            zero = 0.5 * (lo + hi)        # the bracket did not halve in two trials: bisect (Dekker's safeguard)
         # step across the estimated zero, towards the end that did not move last
         trial = zero * (1.0 - ACROSS * config.rel_tol if moved == "b" else 1.0 + ACROSS * config.rel_tol)
         trial = float(np.clip(trial, lo + SAFEGUARD * (hi - lo), hi - SAFEGUARD * (hi - lo)))

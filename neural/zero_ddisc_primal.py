@@ -177,10 +177,12 @@ def _check(c0: float, c2: float, config: NNPrimalConfig) -> None:
 
 def train_primal(c0: float, c2: float, config: NNPrimalConfig = NNPrimalConfig(), init: str | None = None,
                  checkpoint: str | None = None, eta_out: str | None = None, progress: bool = True,
-                 dual_bounds: tuple[float, float] | None = None, certify: bool = True) -> Result:
+                 dual_bounds: tuple[float, float] | None = None, certify: bool = True,
+                 lm_iter: int = 100) -> Result:
     """Train ρ_θ at fixed c0 towards c2, Newton-polish it, certify it and apply the boundary
     criterion. `dual_bounds` = (min c2, max c2) at this c0, if given, is compared with the target;
-    `certify=False` skips the dense re-measurement (a start for a continuation, never certified)."""
+    `certify=False` skips the dense re-measurement (a start for a continuation, never certified);
+    `lm_iter` as in `polish_from` (fewer: a cheap polish that fails fast from a poor network)."""
     _check(c0, c2, config)
     if checkpoint is not None:
         check_output_file(checkpoint, "checkpoint")     # before the training, not after it
@@ -189,12 +191,12 @@ def train_primal(c0: float, c2: float, config: NNPrimalConfig = NNPrimalConfig()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)       # ~600-point tensors: one intra-op thread is fastest (no oversubscription)
     try:
-        return _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, certify)
+        return _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, certify, lm_iter)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, certify) -> Result:
+def _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, certify, lm_iter) -> Result:
     t0 = time.perf_counter()
     torch.manual_seed(config.seed)
     cfg = {"model": "zero-ddisc", "method": "primal-nn", "c0": c0, "c2_target": c2,
@@ -245,7 +247,7 @@ def _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, cer
         "nn_residual": nn_residual, "c2_nn": float(c2_nn), "training_loss": float(loss),
         "epochs": config.epochs, "start_epoch": start,
         "threshold_width": float(torch.exp(model.log_eps.detach())) if config.ansatz == "singular" else None},
-        history, eta_out, dual_bounds, certify)
+        history, eta_out, dual_bounds, certify, lm_iter)
 
 
 def polish_from(c0: float, c2: float, h_start: np.ndarray, config: NNPrimalConfig = NNPrimalConfig(),
