@@ -96,6 +96,7 @@ def boundary_c2(objective: str, c0: float, config: BoundaryConfig = BoundaryConf
                            lm_iter=config.step_lm_iter if near else 100)
     training = {k: trained.certificate.get(k) for k in ("nn_residual", "c2_nn", "training_loss", "epochs",
                                                         "threshold_width")}
+
     def step(target: float, r: Result, certify: bool = False, before: Result | None = None) -> Result:
         """A polish towards `target` from amplitude r — from the secant predictor through `before`
         and r when given (continuation along the family: larger steps than from r itself)."""
