@@ -28,7 +28,7 @@ def main() -> None:
     a = ap.parse_args()
     out = Path(a.out)
     shutil.rmtree(out, ignore_errors=True)
-    names = [n for n in (*DEFAULT_METHODS, "primal-nn") if not METHODS[n].missing()]
+    names = [n for n in DEFAULT_METHODS if not METHODS[n].missing()]
     methods = [METHODS[n] for n in names]
     cfg = AlmondConfig(methods, {m.name: m.settings_for(False) for m in methods}, slices=a.slices)
     t0 = time.perf_counter()

@@ -15,7 +15,7 @@ METHODS = (
                options=("init", "checkpoint", "progress"), **_TORCH),
     MethodSpec("primal-nn", "primal", "zero-ddisc neural primal c2 boundaries at fixed c0 (P1 §5.1)",
                f"{_HERE}.zero_ddisc_boundary:BoundaryConfig", f"{_HERE}.methods:run_boundary",
-               objectives=("min-c2", "max-c2"), **_TORCH),
+               objectives=("min-c2", "max-c2"), options=("init", "checkpoint"), **_TORCH),
     MethodSpec("amplitude-nn", "amplitude", "zero-ddisc neural amplitude at fixed c0 and a c2 target, "
                "Newton-polished and certified (P1 §5.1)", f"{_HERE}.zero_ddisc_primal:NNPrimalConfig",
                f"{_HERE}.methods:run_amplitude", objectives=(),
@@ -35,9 +35,9 @@ def run_dual(problem: Problem, config, init: str | None = None, checkpoint: str 
                       progress=progress, start_multiplier=start)
 
 
-def run_boundary(problem: Problem, config) -> Result:
+def run_boundary(problem: Problem, config, init: str | None = None, checkpoint: str | None = None) -> Result:
     from .zero_ddisc_boundary import boundary_c2
-    return boundary_c2(problem.objective.name, problem.c0, config)
+    return boundary_c2(problem.objective.name, problem.c0, config, init=init, checkpoint=checkpoint)
 
 
 def run_amplitude(problem: Problem, config, init: str | None = None, checkpoint: str | None = None,

@@ -177,10 +177,12 @@ def _check(c0: float, c2: float, config: NNPrimalConfig) -> None:
 
 def train_primal(c0: float, c2: float, config: NNPrimalConfig = NNPrimalConfig(), init: str | None = None,
                  checkpoint: str | None = None, eta_out: str | None = None, progress: bool = True,
-                 dual_bounds: tuple[float, float] | None = None, certify: bool = True) -> Result:
+                 dual_bounds: tuple[float, float] | None = None, certify: bool = True,
+                 lm_iter: int = 100) -> Result:
     """Train ρ_θ at fixed c0 towards c2, Newton-polish it, certify it and apply the boundary
     criterion. `dual_bounds` = (min c2, max c2) at this c0, if given, is compared with the target;
-    `certify=False` skips the dense re-measurement (a start for a continuation, never certified)."""
+    `certify=False` skips the dense re-measurement (a start for a continuation, never certified);
+    `lm_iter` as in `polish_from` (fewer: a cheap polish that fails fast from a poor network)."""
     _check(c0, c2, config)
     if checkpoint is not None:
         check_output_file(checkpoint, "checkpoint")     # before the training, not after it
@@ -189,12 +191,12 @@ def train_primal(c0: float, c2: float, config: NNPrimalConfig = NNPrimalConfig()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)       # ~600-point tensors: one intra-op thread is fastest (no oversubscription)
     try:
-        return _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, certify)
+        return _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, certify, lm_iter)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, certify) -> Result:
+def _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, certify, lm_iter) -> Result:
     t0 = time.perf_counter()
     torch.manual_seed(config.seed)
     cfg = {"model": "zero-ddisc", "method": "primal-nn", "c0": c0, "c2_target": c2,
@@ -245,22 +247,29 @@ def _train(c0, c2, config, init, checkpoint, eta_out, progress, dual_bounds, cer
         "nn_residual": nn_residual, "c2_nn": float(c2_nn), "training_loss": float(loss),
         "epochs": config.epochs, "start_epoch": start,
         "threshold_width": float(torch.exp(model.log_eps.detach())) if config.ansatz == "singular" else None},
-        history, eta_out, dual_bounds, certify)
+        history, eta_out, dual_bounds, certify, lm_iter)
 
 
 def polish_from(c0: float, c2: float, h_start: np.ndarray, config: NNPrimalConfig = NNPrimalConfig(),
-                training: dict | None = None, certify: bool = True) -> Result:
+                training: dict | None = None, certify: bool = True, lm_iter: int = 100,
+                tail_L0: float | None = None) -> Result:
     """Newton-polish a given ρ (node values h, e.g. a neighbouring amplitude of the same family)
     towards c2 at fixed c0, then certify it and apply the boundary criterion, as after training
-    (elastic only: continuation along the singular family, P1 §5.1)."""
+    (elastic only: continuation along the singular family, P1 §5.1). `lm_iter` caps the
+    Levenberg–Marquardt evaluations of the polish (smatrix.unitarity.polish `max_iter`): from a
+    neighbouring solution a few suffice and the Gauss–Newton stage in the phases does the rest.
+    `tail_L0`: the Regge tail constant to start from (the neighbour's refitted one; the polish
+    refits it in any case)."""
     _check(c0, c2, config)
     if config.inelastic:
         raise BadInput("polish_from continues elastic amplitudes only")
     t0 = time.perf_counter()
     eq = UnitarityEquations(grid_operators(config.grid), config.ansatz)
+    if tail_L0 is not None:
+        eq = eq.with_tail(tail_L0)
     cfg = {"model": "zero-ddisc", "method": "primal-nn", "c0": c0, "c2_target": c2, **asdict(config)}
     return _finish(eq, np.asarray(h_start, dtype=float), c0, c2, config, cfg, t0, training or {}, [], None, None,
-                   certify)
+                   certify, lm_iter)
 
 
 def _inelastic_window(s: np.ndarray, config: NNPrimalConfig) -> np.ndarray:
@@ -292,7 +301,7 @@ def _nn_residual(phi: np.ndarray, s: np.ndarray, config: NNPrimalConfig) -> floa
 
 
 def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, dual_bounds,
-            certify: bool = True) -> Result:
+            certify: bool = True, lm_iter: int = 100) -> Result:
     """Polish, certify, criterion, η export → Result (`certify=False`: a continuation step, the
     dense re-measurement is skipped and the result is never certified)."""
     s = eq.points
@@ -301,7 +310,7 @@ def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, d
     pol = None
     h = h_nn
     if config.polish:
-        pol = polish(eq, h_nn, c0, target)
+        pol = polish(eq, h_nn, c0, target, max_iter=lm_iter)
         h, eq = pol.h, pol.equations
     amp = eq.amplitude(h, c0)
     taylor = amp.taylor
