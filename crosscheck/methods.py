@@ -8,12 +8,14 @@ the agreement verdict (smatrix.crosscheck.report) checks them, it never assumes 
 - primal-grid (spline elements, 250 nodes, segments in [5.6, 10⁴] split 2×): 1e-4 on the c2
   boundaries (the issue's target; measured ≤ 3e-5 up to c0 = 0.98 c0max), 2e-4 at max c0
   (measured 3.3e-5; the narrow resonance at the tip converges slowest, docs/convergence.md).
-- primal-wavelet (Nmax 12, float64): the SVD truncation at 1e-13 stalls it (docs/convergence.md):
-  max c0 5.3e-4 low (1e-3); the upper boundary near the tip is worst, 4.4e-3 at 0.95 c0max (1e-2).
-- dual-nn: 1 % plus 5e-4 absolute. Its target was 0.5 % (docs/nn_dual.md, three points); over
-  the 20-slice almond the worst point is min c2 at 0.95 c0max, 5.2e-3 (3000 epochs; 5.9e-5 there
-  with 1500 — training is not monotone in epochs near the tip), and its absolute accuracy in c2 is
-  ~1e-4…3e-4, which near the origin (c2 → 0 like c0²) is several % relative.
+- primal-wavelet (Nmax 12, float64): 1e-4, 2e-4 at max c0, as the grid. The SVD truncation at
+  1e-13 stalls the float64 ansatz near the tip (max c0 5.3e-4 low, max c2 4.4e-3 low at 0.95
+  c0max: docs/convergence.md); where its value is further than 1e-4 from the dual bound of the
+  point it solves the spline grid instead and says so (smatrix.sdp.methods.grid_route), so its
+  tip and upper boundary above ~0.6 c0max are grid points (`config.route` in the store).
+- dual-nn: 0.5 % (the issue's target). Every cold point (the first slice, max c0) starts from the
+  SDP dual's multiplier of the point (`start` dual-sdp, docs/nn_dual.md): from scratch the network
+  stays 2–6 % short of min c2 at 0.02 c0max; the later slices hot-start from the previous one.
 - primal-nn (c2 boundaries only): 1e-4, the primal target; measured ≤ 9.1e-6 on the 10 quick
   slices (the upper boundary a steady 5e-6 below the dual). Its slices run on the hot-start chain
   (150 epochs from the previous slice's network and boundary amplitude). Not in DEFAULT_METHODS:
@@ -88,20 +90,20 @@ class _CheckSettings:
 
 
 def _entry(name: str, tolerance: float, tip_tolerance: float, quick: dict | None = None,
-           pinned: tuple[str, ...] = (), **kw) -> Method:
+           pinned: tuple[str, ...] = (), settings: dict | None = None, **kw) -> Method:
     """A core registry method (its kind and objectives as the core states them) with its almond
-    tolerances, quick overrides and hot start."""
+    settings, tolerances, quick overrides and hot start."""
     core = registry.get(name)
-    return Method(name, core.kind, CoreRunner(name), {}, quick or {}, tolerance=tolerance,
+    return Method(name, core.kind, CoreRunner(name), settings or {}, quick or {}, tolerance=tolerance,
                   tip_tolerance=tip_tolerance, check_settings=_CheckSettings(name), missing=core.missing,
                   objectives=core.objectives, pinned=pinned, **kw)
 
 
 METHODS: dict[str, Method] = {m.name: m for m in (
-    _entry("primal-wavelet", 1e-2, 1e-3, pinned=("nmax", "grid")),
+    _entry("primal-wavelet", 1e-4, 2e-4, pinned=("nmax", "grid")),
     _entry("primal-grid", 1e-4, 2e-4, pinned=("nodes", "spline", "refine")),
     _entry("dual-sdp", 0.0, 0.0),
-    _entry("dual-nn", 1e-2, 5e-3, {"epochs": 1500}, atol=5e-4, hot={"epochs": 400}),
+    _entry("dual-nn", 5e-3, 5e-3, {"epochs": 400}, settings={"start": "dual-sdp"}, hot={"epochs": 400}),
     _entry("primal-nn", 1e-4, 0.0, hot={"epochs": 150}),
 )}
 
