@@ -15,7 +15,8 @@ the agreement verdict (smatrix.crosscheck.report) checks them, it never assumes 
   tip and upper boundary above ~0.6 c0max are grid points (`config.route` in the store).
 - dual-nn: 0.5 % (the issue's target). Every cold point (the first slice, max c0) starts from the
   SDP dual's multiplier of the point (`start` dual-sdp, docs/nn_dual.md): from scratch the network
-  stays 2–6 % short of min c2 at 0.02 c0max; the later slices hot-start from the previous one.
+  stays 2–6 % short of min c2 at 0.02 c0max; the later slices hot-start from the previous one
+  (150 epochs: 9e-7…1.7e-4 from the dual at three slices, 400 epochs 1.3e-6…3.0e-5).
 - primal-nn (c2 boundaries only): 1e-4, the primal target; measured ≤ 9.1e-6 on the 10 quick
   slices (the upper boundary a steady 5e-6 below the dual). Its slices run on the hot-start chain
   (150 epochs from the previous slice's network and boundary amplitude). Not in DEFAULT_METHODS:
@@ -103,7 +104,7 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     _entry("primal-wavelet", 1e-4, 2e-4, pinned=("nmax", "grid")),
     _entry("primal-grid", 1e-4, 2e-4, pinned=("nodes", "spline", "refine")),
     _entry("dual-sdp", 0.0, 0.0),
-    _entry("dual-nn", 5e-3, 5e-3, {"epochs": 400}, settings={"start": "dual-sdp"}, hot={"epochs": 400}),
+    _entry("dual-nn", 5e-3, 5e-3, {"epochs": 400}, settings={"start": "dual-sdp"}, hot={"epochs": 150}),
     _entry("primal-nn", 1e-4, 0.0, hot={"epochs": 150}),
 )}
 
