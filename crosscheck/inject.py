@@ -22,7 +22,7 @@ import numpy as np
 
 from smatrix.certify import DEFAULT_TOLERANCE
 from smatrix.refine import Attempt, RefineBudget, refine_jointly
-from smatrix.sdp.full_wavelet import FullConfig, eta_nodes, solve_full, with_eta_nodes
+from smatrix.sdp.full_wavelet import FullConfig, eta_nodes, solve_full, violated_spin_above, with_eta_nodes
 from smatrix.errors import BadInput
 from smatrix.grids import above_threshold, unitarity_grid
 from smatrix.inelasticity import InelasticityProfile, load_profile
@@ -52,7 +52,8 @@ class InjectConfig:
     jmins: tuple[int, ...] = (-1, 0, 2, 4, 6, 8, 10)
     nmaxs: tuple[int, ...] = (8, 10, 12)
     grid: int = 300
-    jmax: int = 16
+    jmax: int = 16                             # imposed spins at the start; the refinement grows them
+    jmax_limit: int = 32                       # … up to this spin (where the certificate finds violations above)
     svd_cutoff: float = 1e-8                   # one reduced space for every J_min (nested constraint sets)
     eta_extend: str = "auto"                   # smatrix.inelasticity: zero where the profile has decayed
     solver: str = "clarabel"
@@ -68,6 +69,8 @@ class InjectConfig:
             raise BadInput(f"inject: `jmins` needs −1 or even spins ≥ 0, got {list(self.jmins)}")
         if max(self.jmins) > self.jmax:
             raise BadInput(f"inject: J_min = {max(self.jmins)} exceeds `jmax` {self.jmax}")
+        if self.jmax_limit < self.jmax or self.jmax_limit % 2:
+            raise BadInput(f"inject: `jmax_limit` must be an even spin ≥ `jmax` {self.jmax}, got {self.jmax_limit}")
         if not self.nmaxs or min(self.nmaxs) < 1:
             raise BadInput(f"inject: `nmaxs` needs integers ≥ 1, got {list(self.nmaxs)}")
         if self.rounds < 0 or self.per_round < 1:
@@ -116,7 +119,7 @@ def _row(jmin: int, nmax: int, res, objective: str) -> dict:
     return {"jmin": jmin, "nmax": nmax, "value": value, "c0": res.c0, "c2": res.c2, "status": res.status,
             "certified": bool(res.certified), "max_unitarity_violation": cert.get("max_unitarity_violation"),
             "max_inelasticity_violation": cert.get("max_inelasticity_violation"),
-            "worst_spin": cert.get("worst_spin"), "worst_s": cert.get("worst_s"),
+            "worst_spin": cert.get("worst_spin"), "worst_s": cert.get("worst_s"), "jmax": res.config.get("jmax"),
             "tolerance": cert.get("tolerance"), "eta_tolerance": cert.get("eta_tolerance"),
             "per_spin_max": cert.get("per_spin_max"), "all_spin_passed": (cert.get("all_spin") or {}).get("passed"),
             "rank_kept": cert.get("rank_kept"), "svd_cutoff": cert.get("svd_cutoff"), "seconds": res.seconds,
@@ -139,6 +142,7 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
     # and the union of what the rows' certificates asked for, at this and the smaller Nmax; a
     # certified prefix of rows is kept, smatrix.refine.refine_jointly), so the constraint sets stay nested
     start = with_eta_nodes(grid, eta_nodes(profile, max(cfg.jmins), grid[0], grid[-1]))
+    jmax = cfg.jmax
     budget = RefineBudget(rounds=cfg.rounds, per_round=cfg.per_round, confirm=0, seconds=math.inf)
     for nmax in cfg.nmaxs:
         configs = [FullConfig(nmax=nmax, jmax=cfg.jmax, grid=cfg.grid, svd_cutoff=cfg.svd_cutoff, solver=cfg.solver,
@@ -146,19 +150,22 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
                               inelasticity=cfg.eta if jmin >= 0 else None, eta_extend=cfg.eta_extend, rounds=0)
                    for jmin in sorted(cfg.jmins)]
 
-        def solve_rows(points, first, configs=configs, nmax=nmax):
+        def solve_rows(points, first, jmax, configs=configs, nmax=nmax):
             atts = []
             for fc in configs[first:]:
+                fc = replace(fc, jmax=jmax)
                 res = solve_full(cfg.objective, fixed_c0, fc, points=points)
                 if res.value is None and fc.svd_cutoff != FALLBACK_CUTOFF:
                     res = _fallback(res, cfg.objective, fixed_c0, replace(fc, svd_cutoff=FALLBACK_CUTOFF), points)
                 check = res.extra.pop("check", None) or {}
-                atts.append(Attempt(res, check.get("s"), check.get("violation")))
+                atts.append(Attempt(res, check.get("s"), check.get("violation"),
+                                    spin=violated_spin_above(res.certificate, jmax)))
                 if progress is not None:
-                    progress({**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size)})
+                    progress({**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size), "jmax": jmax})
             return atts
 
-        results, start = refine_jointly(solve_rows, start, budget)   # the next Nmax starts from these points
+        # the next Nmax starts from these points and spins
+        results, start, jmax = refine_jointly(solve_rows, start, budget, spins=jmax, spin_limit=cfg.jmax_limit)
         points_by_nmax[str(nmax)] = start.tolist()
         for fc, res in zip(configs, results):
             rows.append({**_row(fc.jmin, nmax, res, cfg.objective),

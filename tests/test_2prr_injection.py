@@ -93,7 +93,7 @@ def test_refine_jointly_shares_one_point_set_and_certifies_every_row():
             atts.append(Attempt(res, check, v))
         return atts
 
-    results, points = refine_jointly(solve_rows, np.array([5.0, 15.0]), RefineBudget(rounds=4, per_round=1))
+    results, points, _ = refine_jointly(solve_rows, np.array([5.0, 15.0]), RefineBudget(rounds=4, per_round=1))
     assert all(r.certified for r in results) and [r.value for r in results] == [0.0, 1.0, 2.0, 3.0]
     assert all(np.min(np.abs(points - c)) <= 0.02 for c in (6.0, 9.0, 13.0))
     # round 0 all rows; row 0 certified and kept; then from the first uncertified row on, on growing points
@@ -101,6 +101,40 @@ def test_refine_jointly_shares_one_point_set_and_certifies_every_row():
     assert firsts[:2] == [0, 1] and firsts == sorted(firsts) and sizes == sorted(sizes) and len(calls) <= 4
     log = results[0].certificate["refinement"]
     assert log["shared"] and log["passed"] and all(r.certificate["refinement"] is log for r in results)
+
+
+def test_refine_jointly_grows_the_imposed_spins_where_the_violation_sits_above_them():
+    """Toy rows whose violation sits at an unimposed spin (J = 20 while J ≤ 16 is imposed) and vanishes
+    only once that spin is imposed: the loop imposes it for the rows still failing (a certified prefix
+    keeps its smaller spin set), stops at `spin_limit`, and reports the spin cut it ended with."""
+    from smatrix.refine import Attempt, RefineBudget, refine_jointly
+    from smatrix.result import Result
+
+    check = np.linspace(5.0, 15.0, 101)
+    needs = {0: 16, 1: 20, 2: 24}          # the spin cut each row needs to be certified
+    calls = []
+
+    def solve_rows(points, first, jmax):
+        calls.append((first, jmax))
+        atts = []
+        for row in range(first, 3):
+            ok = jmax >= needs[row]
+            v = np.zeros_like(check) if ok else np.full_like(check, 1e-4)
+            res = Result(method="toy", model="toy", objective="max-c0", c0=None, c2=None, value=float(row),
+                         bound_kind="primal (achieved)", status="optimal", certified=ok,
+                         certificate={"tolerance": 1e-6}, solver="none", seconds=0.0, config={})
+            atts.append(Attempt(res, check, v, spin=None if ok else needs[row]))
+        return atts
+
+    budget = RefineBudget(rounds=4, per_round=1, neighbours=False)
+    results, points, jmax = refine_jointly(solve_rows, np.array([5.0, 15.0]), budget, spins=16)
+    assert all(r.certified for r in results) and jmax == 24
+    assert calls[0] == (0, 16) and calls[1] == (1, 24)     # row 0 kept at J ≤ 16; rows 1–2 at the larger cut
+    assert results[0].certificate["refinement"]["spins"] == 24
+    # with the cut limited below what row 2 needs it stays uncertified, honestly
+    calls.clear()
+    results, _, jmax = refine_jointly(solve_rows, np.array([5.0, 15.0]), budget, spins=16, spin_limit=20)
+    assert jmax == 20 and [r.certified for r in results] == [True, True, False]
 
 
 def test_a_row_the_solver_fails_on_falls_back_to_the_next_svd_rung(monkeypatch):
