@@ -66,7 +66,9 @@ def _check_out(out: str | None) -> None:
 
 
 def markdown_table(table: dict) -> str:
-    """The table as markdown: one value column per Nmax, the changes between consecutive Nmax, and per
+    """The table as markdown: one column per Nmax of the certified values (`nested_value`: the best
+    certified amplitude of this or a later row, which is feasible here too), the changes between
+    consecutive Nmax, and per
     row the certificate (✓ = passed at the tolerance), the worst re-measured max(|S_J|² − 1, |S_J|² − 1 + η_J),
     the imposed points, the imposed spin cut and the seconds of the last solve, each "a / b / c" over the Nmax."""
     obj = table["objective"]
@@ -79,9 +81,9 @@ def markdown_table(table: dict) -> str:
              "|---|" + "---|" * (len(nmaxs) + len(diffs) + 5)]
     for jmin in sorted({r["jmin"] for r in table["rows"]}):
         rs = [next(r for r in table["rows"] if r["nmax"] == n and r["jmin"] == jmin) for n in nmaxs]
-        vals = ["—" if r["value"] is None else f"{r['value']:.7f}" for r in rs]
-        steps = ["—" if a["value"] is None or b["value"] is None else f"{b['value'] - a['value']:+.1e}"
-                 for a, b in zip(rs, rs[1:])]
+        vals = [_value_cell(r) for r in rs]
+        steps = ["—" if a.get("nested_value") is None or b.get("nested_value") is None
+                 else f"{b['nested_value'] - a['nested_value']:+.1e}" for a, b in zip(rs, rs[1:])]
         worst = [max((v for v in (r["max_unitarity_violation"], r["max_inelasticity_violation"]) if v is not None),
                      default=None) for r in rs]
         # failed although J ≤ J_max + 4 pass: the optical all-spin tail (higher spins) is super-unitary
@@ -94,6 +96,18 @@ def markdown_table(table: dict) -> str:
                      + " / ".join(str(r.get("jmax") or "—") for r in rs) + " | "
                      + " / ".join(f"{r['seconds']:.0f}" for r in rs) + " |")
     return "\n".join(lines)
+
+
+def _value_cell(r: dict) -> str:
+    """The row's certified value (`nested_value`); when it is another row's amplitude (row J' ≥ J_min,
+    `smatrix.crosscheck.inject.nested_values`) also the row's own value and J'; when none is
+    certified, the row's own value marked uncertified."""
+    if r.get("nested_value") is None:
+        return "—" if r["value"] is None else f"({r['value']:.7f}, uncertified)"
+    if r["nested_from"] == r["jmin"]:
+        return f"{r['nested_value']:.7f}"
+    own = "—" if r["value"] is None else f"{r['value']:.7f}"
+    return f"{r['nested_value']:.7f} (row {r['nested_from']}; own {own})"
 
 
 def _g(x) -> str:

@@ -173,6 +173,7 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
                          "rounds": len(res.certificate["refinement"]["rounds"]) if res.certificate else None})
             if res.amplitude is not None:
                 amplitudes[(nmax, fc.jmin)] = res.amplitude
+    nested_values(rows, cfg.objective)
     last = {str(J): float(v[-1]) for J, v in profile.eta.items()}
     return {"objective": cfg.objective, "c0": c0, "c0_over_pi": None if c0 is None else c0 / math.pi,
             "eta_file": cfg.eta, "eta_meta": profile.meta, "eta_s_range": [float(profile.s[0]), float(profile.s[-1])],
@@ -192,6 +193,26 @@ def _fallback(failed, objective: str, c0: float | None, fc: FullConfig, points):
     res.message = f"SVD cutoff {fc.svd_cutoff:g}: the {failed.config['svd_cutoff']:g} rung {failed.status}" + \
         (f"; {res.message}" if res.message else "")
     return res
+
+
+def nested_values(rows: list[dict], objective: str) -> None:
+    """Per row the best value certified for its problem (`nested_value`, from row `nested_from`).
+    Row J' imposes the same unitarity and the same η_J for every J ≤ J_min ≤ J' (eqs. 80–81), and its
+    certificate re-measures its amplitude directly (at least the spins and points of row J_min's:
+    a certified prefix kept by the refinement has fewer of both), so a certified amplitude of row J'
+    is a certified amplitude of row J_min too. The best of the certified rows J' ≥ J_min (max c0,
+    min c2) is therefore an achieved, certified value of row J_min; it differs from the row's own
+    value where the solver stopped short on that row (`optimal_inaccurate`). None when no row
+    J' ≥ J_min is certified. Monotone in J_min by construction, so the nesting of the certified
+    values is exact, not up to solver accuracy."""
+    better = max if objective == "max-c0" else min
+    for nmax in {r["nmax"] for r in rows}:
+        rs = sorted((r for r in rows if r["nmax"] == nmax), key=lambda r: r["jmin"])
+        for k, r in enumerate(rs):
+            pool = [q for q in rs[k:] if q["certified"] and q["value"] is not None]
+            best = better(pool, key=lambda q: q["value"]) if pool else None
+            r["nested_value"] = None if best is None else best["value"]
+            r["nested_from"] = None if best is None else best["jmin"]
 
 
 def table_checks(rows: list[dict], objective: str, slack: float = 1e-5) -> dict:
@@ -282,4 +303,4 @@ def _cplx(z) -> dict:
 
 
 __all__ = ["InjectConfig", "TotalAbsorption", "agreement_limit", "compare_amplitudes", "injection_table", "load_2prr_amplitude",
-           "load_injection_profile", "table_checks"]
+           "load_injection_profile", "nested_values", "table_checks"]
