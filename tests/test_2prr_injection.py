@@ -137,6 +137,25 @@ def test_refine_jointly_grows_the_imposed_spins_where_the_violation_sits_above_t
     assert jmax == 20 and [r.certified for r in results] == [True, True, False]
 
 
+def test_nested_values_take_the_best_certified_amplitude_of_a_later_row():
+    """Row J' imposes more than row J_min ≤ J', so its certified amplitude is certified for J_min too:
+    min c2 of J_min = 4, which the solver left above J_min = 6's, takes 6's value; an uncertified row
+    lends nothing, a row with no certified successor has none, and the result is monotone."""
+    from smatrix.crosscheck.inject import nested_values
+
+    def row(jmin, value, ok):
+        return {"nmax": 8, "jmin": jmin, "value": value, "certified": ok}
+
+    rows = [row(-1, 0.75, True), row(4, 0.7530, True), row(6, 0.7526, True), row(8, 0.7520, False),
+            row(10, 0.7529, True), row(12, 0.7500, False)]
+    nested_values(rows, "min-c2")
+    assert [(r["nested_value"], r["nested_from"]) for r in rows] == [
+        (0.75, -1), (0.7526, 6), (0.7526, 6), (0.7529, 10), (0.7529, 10), (None, None)]
+    c0 = [row(-1, 2.66, True), row(0, 2.65, False), row(2, 2.655, True)]
+    nested_values(c0, "max-c0")
+    assert [r["nested_value"] for r in c0] == [2.66, 2.655, 2.655]
+
+
 def test_a_row_the_solver_fails_on_falls_back_to_the_next_svd_rung(monkeypatch):
     """A Clarabel breakdown on one row (simulated) is re-solved once in the 1e-7 reduced space; the
     row reports its cutoff and why, and the others keep the table's 1e-8."""
