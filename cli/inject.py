@@ -69,7 +69,7 @@ def markdown_table(table: dict) -> str:
     """The table as markdown: one column per Nmax of the certified values (`nested_value`: the best
     certified amplitude of this or a later row, which is feasible here too), the changes between
     consecutive Nmax, and per
-    row the certificate (✓ = passed at the tolerance), the worst re-measured max(|S_J|² − 1, |S_J|² − 1 + η_J),
+    row the certificate of the final solve (✓ = passed at the tolerance), its worst re-measured max(|S_J|² − 1, |S_J|² − 1 + η_J),
     the imposed points, the imposed spin cut and the seconds of the last solve, each "a / b / c" over the Nmax."""
     obj = table["objective"]
     head = "max c0/32π" if obj == "max-c0" else f"min c2 (c0/π = {table['c0_over_pi']:.6g})"
@@ -99,15 +99,17 @@ def markdown_table(table: dict) -> str:
 
 
 def _value_cell(r: dict) -> str:
-    """The row's certified value (`nested_value`); when it is another row's amplitude (row J' ≥ J_min,
-    `smatrix.crosscheck.inject.nested_values`) also the row's own value and J'; when none is
-    certified, the row's own value marked uncertified."""
-    if r.get("nested_value") is None:
-        return "—" if r["value"] is None else f"({r['value']:.7f}, uncertified)"
-    if r["nested_from"] == r["jmin"]:
-        return f"{r['nested_value']:.7f}"
+    """The row's certified value (`nested_value`, `smatrix.crosscheck.inject.nested_values`); when it
+    is not the row's final solve (another row J' ≥ J_min, or an earlier refinement round of this
+    row) also where it comes from and the final solve's value; when nothing is certified, the
+    final value marked uncertified."""
     own = "—" if r["value"] is None else f"{r['value']:.7f}"
-    return f"{r['nested_value']:.7f} (row {r['nested_from']}; own {own})"
+    if r.get("nested_value") is None:
+        return f"({own}, uncertified)"
+    if r["nested_from"] == r["jmin"] and r["certified"] and r["nested_value"] == r["value"]:
+        return f"{r['nested_value']:.7f}"
+    where = "earlier round" if r["nested_from"] == r["jmin"] else f"row {r['nested_from']}"
+    return f"{r['nested_value']:.7f} ({where}; final {own})"
 
 
 def _g(x) -> str:

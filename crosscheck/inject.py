@@ -30,6 +30,7 @@ from smatrix.kinematics import phase_space
 
 OBJECTIVES = ("max-c0", "min-c2")
 FOUR_PARTICLE_THRESHOLD = 16.0   # η_J ≡ 0 below s = 16 (P2 eq. 15b)
+ATTEMPT_KEYS = ("nmax", "jmin", "value", "certified", "points", "jmax")   # what a table keeps of every solve
 FALLBACK_CUTOFF = 1e-7           # the second rung of the full model's SVD ladder, for a row the solver failed on
 C0_MATCH = 1e-6                  # relative agreement of --c0 with the profile's meta c0
 AGREEMENT_REL = 0.1              # |T_SDP(s,0) − T_2PRR(s,0)| ≤ 10 % |T_2PRR(s,0)|: "they agree"
@@ -136,7 +137,7 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
         raise BadInput(f"{cfg.eta}: min-c2 needs the coupling: the profile has no meta c0, give `c0`")
     fixed_c0 = c0 if cfg.objective == "min-c2" else None
     t0 = time.perf_counter()
-    rows, amplitudes, points_by_nmax = [], {}, {}
+    rows, amplitudes, points_by_nmax, attempts = [], {}, {}, []
     grid = unitarity_grid(cfg.grid)
     # the rows of one Nmax on nested point sets (the grid, the profile's nodes for the largest J_min,
     # and the union of what the rows' certificates asked for, at this and the smaller Nmax; a
@@ -160,8 +161,10 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
                 check = res.extra.pop("check", None) or {}
                 atts.append(Attempt(res, check.get("s"), check.get("violation"),
                                     spin=violated_spin_above(res.certificate, jmax)))
+                solved = {**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size), "jmax": jmax}
+                attempts.append({k: solved[k] for k in ATTEMPT_KEYS})
                 if progress is not None:
-                    progress({**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size), "jmax": jmax})
+                    progress(solved)
             return atts
 
         # the next Nmax starts from these points and spins
@@ -173,12 +176,12 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
                          "rounds": len(res.certificate["refinement"]["rounds"]) if res.certificate else None})
             if res.amplitude is not None:
                 amplitudes[(nmax, fc.jmin)] = res.amplitude
-    nested_values(rows, cfg.objective)
+    nested_values(rows, cfg.objective, attempts)
     last = {str(J): float(v[-1]) for J, v in profile.eta.items()}
     return {"objective": cfg.objective, "c0": c0, "c0_over_pi": None if c0 is None else c0 / math.pi,
             "eta_file": cfg.eta, "eta_meta": profile.meta, "eta_s_range": [float(profile.s[0]), float(profile.s[-1])],
             "eta_extend": profile.extend, "eta_at_last_energy": last, "config": asdict(cfg),
-            "points": points_by_nmax, "rows": rows, "checks": table_checks(rows, cfg.objective), "seconds": time.perf_counter() - t0,
+            "points": points_by_nmax, "rows": rows, "attempts": attempts, "checks": table_checks(rows, cfg.objective), "seconds": time.perf_counter() - t0,
             "amplitudes": amplitudes}
 
 
@@ -195,24 +198,23 @@ def _fallback(failed, objective: str, c0: float | None, fc: FullConfig, points):
     return res
 
 
-def nested_values(rows: list[dict], objective: str) -> None:
+def nested_values(rows: list[dict], objective: str, attempts: list[dict] | None = None) -> None:
     """Per row the best value certified for its problem (`nested_value`, from row `nested_from`).
-    Row J' imposes the same unitarity and the same η_J for every J ≤ J_min ≤ J' (eqs. 80–81), and its
-    certificate re-measures its amplitude directly (at least the spins and points of row J_min's:
-    a certified prefix kept by the refinement has fewer of both), so a certified amplitude of row J'
-    is a certified amplitude of row J_min too. The best of the certified rows J' ≥ J_min (max c0,
-    min c2) is therefore an achieved, certified value of row J_min; it differs from the row's own
-    value where the solver stopped short on that row (`optimal_inaccurate`). None when no row
-    J' ≥ J_min is certified. Monotone in J_min by construction, so the nesting of the certified
-    values is exact, not up to solver accuracy."""
+    Row J' imposes the same unitarity and the same η_J for every J ≤ J_min ≤ J' (eqs. 80–81), and
+    its certificate re-measures its amplitude directly, so a certified amplitude of row J' is a
+    certified amplitude of row J_min too; so is one of an earlier refinement round (a re-solve on
+    more points can land elsewhere: Clarabel ends `optimal_inaccurate`, and its optima fall in
+    clusters ~4e-5 apart in c2). The best of the certified `attempts` (every solve of the table;
+    default: the rows) with J' ≥ J_min at the row's Nmax (max c0, min c2) is therefore an achieved,
+    certified value of row J_min. None when there is none. Monotone in J_min by construction, so
+    the nesting of the certified values is exact, not up to solver accuracy."""
     better = max if objective == "max-c0" else min
-    for nmax in {r["nmax"] for r in rows}:
-        rs = sorted((r for r in rows if r["nmax"] == nmax), key=lambda r: r["jmin"])
-        for k, r in enumerate(rs):
-            pool = [q for q in rs[k:] if q["certified"] and q["value"] is not None]
-            best = better(pool, key=lambda q: q["value"]) if pool else None
-            r["nested_value"] = None if best is None else best["value"]
-            r["nested_from"] = None if best is None else best["jmin"]
+    certified = [q for q in (rows if attempts is None else attempts) if q["certified"] and q["value"] is not None]
+    for r in rows:
+        pool = [q for q in certified if q["nmax"] == r["nmax"] and q["jmin"] >= r["jmin"]]
+        best = better(pool, key=lambda q: q["value"]) if pool else None
+        r["nested_value"] = None if best is None else best["value"]
+        r["nested_from"] = None if best is None else best["jmin"]
 
 
 def table_checks(rows: list[dict], objective: str, slack: float = 1e-5) -> dict:

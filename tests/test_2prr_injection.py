@@ -154,6 +154,9 @@ def test_nested_values_take_the_best_certified_amplitude_of_a_later_row():
     c0 = [row(-1, 2.66, True), row(0, 2.65, False), row(2, 2.655, True)]
     nested_values(c0, "max-c0")
     assert [r["nested_value"] for r in c0] == [2.66, 2.655, 2.655]
+    # a certified solve of an earlier refinement round counts too (the final re-solve of row 0 failed)
+    nested_values(c0, "max-c0", c0 + [row(0, 2.657, True), row(0, 2.6599, False)])
+    assert [(r["nested_value"], r["nested_from"]) for r in c0] == [(2.66, -1), (2.657, 0), (2.655, 2)]
 
 
 def test_a_row_the_solver_fails_on_falls_back_to_the_next_svd_rung(monkeypatch):
