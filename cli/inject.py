@@ -106,8 +106,8 @@ def _value_cell(r: dict) -> str:
     own = "—" if r["value"] is None else f"{r['value']:.7f}"
     if r.get("nested_value") is None:
         return f"({own}, uncertified)"
-    if r["nested_from"] == r["jmin"] and r["certified"] and r["nested_value"] == r["value"]:
-        return f"{r['nested_value']:.7f}"
+    if r["nested_from"] == r["jmin"] and r["certified"] and f"{r['nested_value']:.7f}" == own:
+        return own
     where = "earlier round" if r["nested_from"] == r["jmin"] else f"row {r['nested_from']}"
     return f"{r['nested_value']:.7f} ({where}; final {own})"
 
