@@ -137,6 +137,27 @@ def test_refine_jointly_grows_the_imposed_spins_where_the_violation_sits_above_t
     assert jmax == 20 and [r.certified for r in results] == [True, True, False]
 
 
+def test_the_spin_to_impose_is_the_highest_violated_unimposed_wave_or_the_traced_tail():
+    """From a full-model certificate: checked waves above J_max over tolerance (not those below it,
+    nor the imposed ones), else the wave a failing all-spin tail was traced to; None when clean."""
+    from smatrix.certify import unitarity_certificate
+    from smatrix.sdp.full_wavelet import violated_spin_above
+
+    spins = [0, 2, 4, 6, 8]
+    def cert(per_spin, tail=None):
+        v = np.array(per_spin, dtype=float)[:, None] * np.ones((1, 3))
+        return unitarity_certificate(np.array([5.0, 6.0, 7.0]), v, spins, 1e-6,
+                                     facts={"all_spin": tail or {"passed": True, "traced": None}})
+    assert violated_spin_above(cert([0, 0, 1e-3, 0, 0]), 4) is None            # J = 4 is imposed
+    assert violated_spin_above(cert([0, 0, 0, 2e-6, 5e-7]), 4) == 6            # 8 is below tolerance
+    assert violated_spin_above(cert([0, 0, 0, 2e-6, 3e-6]), 4) == 8
+    failing_tail = {"passed": False, "traced": {"spin": 14, "max_violation": 3e-6}}
+    assert violated_spin_above(cert([0] * 5, failing_tail), 4) == 14
+    small_tail = {"passed": False, "traced": {"spin": 14, "max_violation": 1e-7}}
+    assert violated_spin_above(cert([0] * 5, small_tail), 4) is None
+    assert violated_spin_above(None, 4) is None
+
+
 def test_nested_values_take_the_best_certified_amplitude_of_a_later_row():
     """Row J' imposes more than row J_min ≤ J', so its certified amplitude is certified for J_min too:
     min c2 of J_min = 4, which the solver left above J_min = 6's, takes 6's value; an uncertified row
