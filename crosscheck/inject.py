@@ -139,9 +139,9 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
     t0 = time.perf_counter()
     rows, amplitudes, points_by_nmax, attempts = [], {}, {}, []
     grid = unitarity_grid(cfg.grid)
-    # the rows of one Nmax on nested point sets (the grid, the profile's nodes for the largest J_min,
-    # and the union of what the rows' certificates asked for, at this and the smaller Nmax; a
-    # certified prefix of rows is kept, smatrix.refine.refine_jointly), so the constraint sets stay nested
+    # the rows of one Nmax on nested point sets and spin cuts (the grid, the profile's nodes for the
+    # largest J_min, and the union of the points and the spins the rows' certificates asked for, at
+    # this and the smaller Nmax; a certified prefix of rows is kept, smatrix.refine.refine_jointly)
     start = with_eta_nodes(grid, eta_nodes(profile, max(cfg.jmins), grid[0], grid[-1]))
     jmax = cfg.jmax
     budget = RefineBudget(rounds=cfg.rounds, per_round=cfg.per_round, confirm=0, seconds=math.inf)
