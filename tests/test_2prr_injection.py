@@ -162,7 +162,7 @@ def test_nested_values_take_the_best_certified_amplitude_of_a_later_row():
     """Row J' imposes more than row J_min ≤ J', so its certified amplitude is certified for J_min too:
     min c2 of J_min = 4, which the solver left above J_min = 6's, takes 6's value; an uncertified row
     lends nothing, a row with no certified successor has none, and the result is monotone."""
-    from smatrix.crosscheck.inject import nested_values
+    from smatrix.crosscheck.inject import nested_values, table_checks
 
     def row(jmin, value, ok):
         return {"nmax": 8, "jmin": jmin, "value": value, "certified": ok}
@@ -175,6 +175,8 @@ def test_nested_values_take_the_best_certified_amplitude_of_a_later_row():
     c0 = [row(-1, 2.66, True), row(0, 2.65, False), row(2, 2.655, True)]
     nested_values(c0, "max-c0")
     assert [r["nested_value"] for r in c0] == [2.66, 2.655, 2.655]
+    # a row without a solution is not certified: the Nmax is not "all certified"
+    assert not table_checks(c0 + [row(4, None, False)], "max-c0")["per_nmax"]["8"]["all_certified"]
     # a certified solve of an earlier refinement round counts too (the final re-solve of row 0 failed)
     nested_values(c0, "max-c0", c0 + [row(0, 2.657, True), row(0, 2.6599, False)])
     assert [(r["nested_value"], r["nested_from"]) for r in c0] == [(2.66, -1), (2.657, 0), (2.655, 2)]
