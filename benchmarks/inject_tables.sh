@@ -1,34 +1,45 @@
 #!/usr/bin/env bash
-# P2 Tables 2–3 with the shipped profiles, certified at 1e-6 on one shared point set per Nmax
-# (docs/2prr_injection.md), and the dependence of Table 3 on the 2PRR resolution N of the η file.
-# Usage: OUT=/tmp/inject bash benchmarks/inject_tables.sh [profiles|resolution|table3|table2|table2-1e7|table3-jmax20]...
+# P2 Tables 2–3 with the shipped profiles, certified at 1e-6 (|S_J|² − 1 and |S_J|² − 1 + η_J) on one
+# shared point set and spin cut per Nmax (docs/2prr_injection.md); the dependence of Table 3 on the
+# 2PRR resolution N of the η file; the feasibility of the 2PRR amplitude for the injected problem.
+# Usage: OUT=/tmp/inject bash benchmarks/inject_tables.sh [profiles|table3|table2|table2-n12|primal|nmax14|resolution|feasibility]...
 set -euo pipefail
 OUT=${OUT:-inject-tables}
 mkdir -p "$OUT"
-for step in ${*:-profiles resolution table3 table2 table2-1e7 table3-jmax20}; do
+for step in ${*:-profiles table3 table2 table2-n12 primal nmax14 resolution feasibility}; do
   case $step in
-    profiles)   # η files of the 28π amplitude at N = 32, 40 (N = 48 is the shipped file)
+    table3)     # with the comparison against the 2PRR amplitude (Figs. 29–31; needs the profiles step)
+      /usr/bin/time -f "%e s" smatrix inject --eta data/2prr/c0-28pi.eta.json --objective min-c2 --c0 28pi \
+        --jmin-list -1,0,2,4,6,8,10 --nmax 8,10,12 --rounds 4 --per-round 64 \
+        --solution "$OUT/2prr-28pi-n48/solution.npz" --out "$OUT/table3" ;;
+    table2)
+      /usr/bin/time -f "%e s" smatrix inject --eta data/2prr/c0-40pi.eta.json --objective max-c0 \
+        --jmin-list -1,0,2,4,6,8,10 --nmax 8,10,12 --rounds 4 --per-round 64 --out "$OUT/table2" ;;
+    table2-n12)   # Table 2 at Nmax 12 with the spin limit raised to 40 (the tail above J = 36)
+      /usr/bin/time -f "%e s" smatrix inject --eta data/2prr/c0-40pi.eta.json --objective max-c0 \
+        --jmin-list -1,0,2,4,6,8,10 --nmax 12 --jmax 32 --jmax-limit 40 --rounds 3 --per-round 64 \
+        --out "$OUT/table2-n12" ;;
+    nmax14)     # Table 3's last row at Nmax 14 (J ≤ 32 imposed from the start)
+      /usr/bin/time -f "%e s" smatrix inject --eta data/2prr/c0-28pi.eta.json --objective min-c2 --c0 28pi \
+        --jmin-list 10 --nmax 14 --jmax 32 --rounds 2 --per-round 64 --out "$OUT/nmax14" ;;
+    primal)     # the J_min = 0 row of Table 2 by the single-row command
+      /usr/bin/time -f "%e s" smatrix primal --model full --objective max-c0 --nmax 10 \
+        --inelasticity data/2prr/c0-40pi.eta.json --jmin 0 --json > "$OUT/primal-jmin0.json" ;;
+    profiles)   # η files of the 28π amplitude at N = 32, 40 (N = 48 is the shipped file), and its N = 48 solution
       for n in 32 40; do
         /usr/bin/time -f "%e s" smatrix 2prr --c0 28pi --n "$n" --eta-out "$OUT/eta-28pi-n$n.json" --json \
           > "$OUT/2prr-28pi-n$n.json"
-      done ;;
-    table3)
-      smatrix inject --eta data/2prr/c0-28pi.eta.json --objective min-c2 --c0 28pi \
-        --jmin-list -1,0,2,4,6,8,10 --nmax 8,10,12 --rounds 1 --per-round 64 --out "$OUT/table3" ;;
-    table2)
-      smatrix inject --eta data/2prr/c0-40pi.eta.json --objective max-c0 \
-        --jmin-list -1,0,2,4,6,8,10 --nmax 8,10,12 --rounds 1 --per-round 64 --out "$OUT/table2" ;;
-    table2-1e7)   # Table 2 on the second SVD rung (Nmax 10 certified)
-      smatrix inject --eta data/2prr/c0-40pi.eta.json --objective max-c0 --jmin-list -1,0,2,4,6,8,10 \
-        --nmax 10,12 --svd-cutoff 1e-7 --rounds 2 --per-round 64 --out "$OUT/table2-1e7" ;;
-    table3-jmax20)   # Table 3 at Nmax 12 with J ≤ 20 imposed (the spin cut)
-      smatrix inject --eta data/2prr/c0-28pi.eta.json --objective min-c2 --c0 28pi --jmin-list -1,0,2,4,6,8,10 \
-        --nmax 12 --jmax 20 --rounds 2 --per-round 64 --out "$OUT/table3-jmax20" ;;
+      done
+      smatrix 2prr --c0 28pi --n 48 --ladder 48 --out "$OUT/2prr-28pi-n48" --no-plots --json > "$OUT/2prr-28pi-n48.json" ;;
     resolution)   # min c2 at 28π, J_min = 10, Nmax 8 (grid and η nodes, no refinement), with the η of each N
       for f in "$OUT/eta-28pi-n32.json" "$OUT/eta-28pi-n40.json" data/2prr/c0-28pi.eta.json; do
         smatrix inject --eta "$f" --objective min-c2 --c0 28pi --jmin-list 10 --nmax 8 --rounds 0 \
           --out "$OUT/resolution-$(basename "$f" .json)"
       done ;;
+    feasibility)   # the 2PRR amplitude's own 1 − |S_J|² injected (needs the profiles step)
+      for n in 8 10 12; do
+        python benchmarks/inject_feasibility.py "$OUT/2prr-28pi-n48/solution.npz" "$n"
+      done | tee "$OUT/feasibility.txt" ;;
     *) echo "unknown step $step" >&2; exit 2 ;;
   esac
 done

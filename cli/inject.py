@@ -31,7 +31,10 @@ def add_parser(sub) -> None:
                    help="η_J imposed for even J ≤ J_min (P2 eq. 80); −1 = elastic (default -1,0,2,4,6,8,10)")
     p.add_argument("--nmax", type=_ints, default=(8, 10, 12), help="ansatz sizes (default 8,10,12)")
     p.add_argument("--grid", type=int, default=300, help="unitarity grid points (default 300)")
-    p.add_argument("--jmax", type=int, default=16, help="unitarity imposed for even J ≤ JMAX (default 16)")
+    p.add_argument("--jmax", type=int, default=16,
+                   help="unitarity imposed for even J ≤ JMAX at the start (default 16); the refinement imposes "
+                        "the spins above where the certificate finds violations, up to --jmax-limit")
+    p.add_argument("--jmax-limit", type=int, default=32, help="the largest spin the refinement imposes (default 32)")
     p.add_argument("--svd-cutoff", type=float, default=1e-8,
                    help="one reduced space for every J_min, so the problems are nested (default 1e-8)")
     p.add_argument("--rounds", type=int, default=5,
@@ -63,22 +66,24 @@ def _check_out(out: str | None) -> None:
 
 
 def markdown_table(table: dict) -> str:
-    """The table as markdown: one value column per Nmax, the changes between consecutive Nmax, and per
-    row the certificate (✓ = passed at the tolerance), the worst re-measured max(|S_J|² − 1, |S_J|² − 1 + η_J),
-    the imposed points and the seconds of the last solve, each "a / b / c" over the Nmax."""
+    """The table as markdown: one column per Nmax of the certified values (`nested_value`: the best
+    certified amplitude of this or a later row, which is feasible here too), the changes between
+    consecutive Nmax, and per
+    row the certificate of the final solve (✓ = passed at the tolerance), its worst re-measured max(|S_J|² − 1, |S_J|² − 1 + η_J),
+    the imposed points, the imposed spin cut and the seconds of the last solve, each "a / b / c" over the Nmax."""
     obj = table["objective"]
     head = "max c0/32π" if obj == "max-c0" else f"min c2 (c0/π = {table['c0_over_pi']:.6g})"
     nmaxs = sorted({r["nmax"] for r in table["rows"]})
     tol = next((r["tolerance"] for r in table["rows"] if r["tolerance"] is not None), None)
     diffs = [f"{b} − {a}" for a, b in zip(nmaxs, nmaxs[1:])]
     lines = ["| J_min | " + " | ".join(f"{head}, Nmax {n}" for n in nmaxs) + "".join(f" | {d}" for d in diffs)
-             + f" | certified at {_g(tol)} | max violation | points | s |",
-             "|---|" + "---|" * (len(nmaxs) + len(diffs) + 4)]
+             + f" | certified at {_g(tol)} | max violation | points | J ≤ | s |",
+             "|---|" + "---|" * (len(nmaxs) + len(diffs) + 5)]
     for jmin in sorted({r["jmin"] for r in table["rows"]}):
         rs = [next(r for r in table["rows"] if r["nmax"] == n and r["jmin"] == jmin) for n in nmaxs]
-        vals = ["—" if r["value"] is None else f"{r['value']:.7f}" for r in rs]
-        steps = ["—" if a["value"] is None or b["value"] is None else f"{b['value'] - a['value']:+.1e}"
-                 for a, b in zip(rs, rs[1:])]
+        vals = [_value_cell(r) for r in rs]
+        steps = ["—" if a.get("nested_value") is None or b.get("nested_value") is None
+                 else f"{b['nested_value'] - a['nested_value']:+.1e}" for a, b in zip(rs, rs[1:])]
         worst = [max((v for v in (r["max_unitarity_violation"], r["max_inelasticity_violation"]) if v is not None),
                      default=None) for r in rs]
         # failed although J ≤ J_max + 4 pass: the optical all-spin tail (higher spins) is super-unitary
@@ -88,8 +93,23 @@ def markdown_table(table: dict) -> str:
                      + " / ".join("✓" if r["certified"] else "✗" for r in rs) + " | "
                      + " / ".join(worst) + " | "
                      + " / ".join(str(r.get("points") or "—") for r in rs) + " | "
+                     + " / ".join(str(r.get("jmax") or "—") for r in rs) + " | "
                      + " / ".join(f"{r['seconds']:.0f}" for r in rs) + " |")
     return "\n".join(lines)
+
+
+def _value_cell(r: dict) -> str:
+    """The row's certified value (`nested_value`, `smatrix.crosscheck.inject.nested_values`); when it
+    is not the row's final solve (another row J' ≥ J_min, or an earlier refinement round of this
+    row) also where it comes from and the final solve's value; when nothing is certified, the
+    final value marked uncertified."""
+    own = "—" if r["value"] is None else f"{r['value']:.7f}"
+    if r.get("nested_value") is None:
+        return f"({own}, uncertified)"
+    if r["nested_from"] == r["jmin"] and r["certified"] and f"{r['nested_value']:.7f}" == own:
+        return own
+    where = "earlier round" if r["nested_from"] == r["jmin"] else f"row {r['nested_from']}"
+    return f"{r['nested_value']:.7f} ({where}; final {own})"
 
 
 def _g(x) -> str:
@@ -117,7 +137,7 @@ def _run(a) -> int:
 
     _check_out(a.out)
     cfg = InjectConfig(eta=a.eta, objective=a.objective, c0=a.c0, jmins=a.jmin_list, nmaxs=a.nmax, grid=a.grid,
-                       jmax=a.jmax, svd_cutoff=a.svd_cutoff, eta_extend=a.eta_extend, rounds=a.rounds, per_round=a.per_round,
+                       jmax=a.jmax, jmax_limit=a.jmax_limit, svd_cutoff=a.svd_cutoff, eta_extend=a.eta_extend, rounds=a.rounds, per_round=a.per_round,
                        tolerance=a.tolerance, eta_tolerance=a.tolerance)
     cfg.validate()
     twoprr = None
@@ -130,6 +150,7 @@ def _run(a) -> int:
             raise BadInput(f"--solution {a.solution}: 2PRR amplitude at c0/π = {twoprr.c0 / math.pi:.6g}, the "
                            f"profile at {'unknown c0' if c0 is None else format(c0 / math.pi, '.6g')}")
     say = None if a.json else (lambda r: print(f"  Nmax {r['nmax']:2d}  J_min {r['jmin']:3d}  {r['points']} points  "
+                                              f"J ≤ {r['jmax']}  "
                                               f"{'—' if r['value'] is None else format(r['value'], '.7f')}  "
                                               f"certified {r['certified']}  |S|²−1 {_e(r['max_unitarity_violation'])}  "
                                               f"|S|²−1+η {_e(r['max_inelasticity_violation'])}  {r['seconds']:.0f} s",

@@ -22,7 +22,7 @@ import numpy as np
 
 from smatrix.certify import DEFAULT_TOLERANCE
 from smatrix.refine import Attempt, RefineBudget, refine_jointly
-from smatrix.sdp.full_wavelet import FullConfig, eta_nodes, solve_full, with_eta_nodes
+from smatrix.sdp.full_wavelet import FullConfig, eta_nodes, solve_full, violated_spin_above, with_eta_nodes
 from smatrix.errors import BadInput
 from smatrix.grids import above_threshold, unitarity_grid
 from smatrix.inelasticity import InelasticityProfile, load_profile
@@ -30,6 +30,7 @@ from smatrix.kinematics import phase_space
 
 OBJECTIVES = ("max-c0", "min-c2")
 FOUR_PARTICLE_THRESHOLD = 16.0   # η_J ≡ 0 below s = 16 (P2 eq. 15b)
+ATTEMPT_KEYS = ("nmax", "jmin", "value", "certified", "points", "jmax")   # what a table keeps of every solve
 FALLBACK_CUTOFF = 1e-7           # the second rung of the full model's SVD ladder, for a row the solver failed on
 C0_MATCH = 1e-6                  # relative agreement of --c0 with the profile's meta c0
 AGREEMENT_REL = 0.1              # |T_SDP(s,0) − T_2PRR(s,0)| ≤ 10 % |T_2PRR(s,0)|: "they agree"
@@ -52,7 +53,8 @@ class InjectConfig:
     jmins: tuple[int, ...] = (-1, 0, 2, 4, 6, 8, 10)
     nmaxs: tuple[int, ...] = (8, 10, 12)
     grid: int = 300
-    jmax: int = 16
+    jmax: int = 16                             # imposed spins at the start; the refinement grows them
+    jmax_limit: int = 32                       # … up to this spin (where the certificate finds violations above)
     svd_cutoff: float = 1e-8                   # one reduced space for every J_min (nested constraint sets)
     eta_extend: str = "auto"                   # smatrix.inelasticity: zero where the profile has decayed
     solver: str = "clarabel"
@@ -68,6 +70,8 @@ class InjectConfig:
             raise BadInput(f"inject: `jmins` needs −1 or even spins ≥ 0, got {list(self.jmins)}")
         if max(self.jmins) > self.jmax:
             raise BadInput(f"inject: J_min = {max(self.jmins)} exceeds `jmax` {self.jmax}")
+        if self.jmax_limit < self.jmax or self.jmax_limit % 2:
+            raise BadInput(f"inject: `jmax_limit` must be an even spin ≥ `jmax` {self.jmax}, got {self.jmax_limit}")
         if not self.nmaxs or min(self.nmaxs) < 1:
             raise BadInput(f"inject: `nmaxs` needs integers ≥ 1, got {list(self.nmaxs)}")
         if self.rounds < 0 or self.per_round < 1:
@@ -116,7 +120,7 @@ def _row(jmin: int, nmax: int, res, objective: str) -> dict:
     return {"jmin": jmin, "nmax": nmax, "value": value, "c0": res.c0, "c2": res.c2, "status": res.status,
             "certified": bool(res.certified), "max_unitarity_violation": cert.get("max_unitarity_violation"),
             "max_inelasticity_violation": cert.get("max_inelasticity_violation"),
-            "worst_spin": cert.get("worst_spin"), "worst_s": cert.get("worst_s"),
+            "worst_spin": cert.get("worst_spin"), "worst_s": cert.get("worst_s"), "jmax": res.config.get("jmax"),
             "tolerance": cert.get("tolerance"), "eta_tolerance": cert.get("eta_tolerance"),
             "per_spin_max": cert.get("per_spin_max"), "all_spin_passed": (cert.get("all_spin") or {}).get("passed"),
             "rank_kept": cert.get("rank_kept"), "svd_cutoff": cert.get("svd_cutoff"), "seconds": res.seconds,
@@ -133,12 +137,13 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
         raise BadInput(f"{cfg.eta}: min-c2 needs the coupling: the profile has no meta c0, give `c0`")
     fixed_c0 = c0 if cfg.objective == "min-c2" else None
     t0 = time.perf_counter()
-    rows, amplitudes, points_by_nmax = [], {}, {}
+    rows, amplitudes, points_by_nmax, attempts = [], {}, {}, []
     grid = unitarity_grid(cfg.grid)
-    # the rows of one Nmax on nested point sets (the grid, the profile's nodes for the largest J_min,
-    # and the union of what the rows' certificates asked for, at this and the smaller Nmax; a
-    # certified prefix of rows is kept, smatrix.refine.refine_jointly), so the constraint sets stay nested
+    # the rows of one Nmax on nested point sets and spin cuts (the grid, the profile's nodes for the
+    # largest J_min, and the union of the points and the spins the rows' certificates asked for, at
+    # this and the smaller Nmax; a certified prefix of rows is kept, smatrix.refine.refine_jointly)
     start = with_eta_nodes(grid, eta_nodes(profile, max(cfg.jmins), grid[0], grid[-1]))
+    jmax = cfg.jmax
     budget = RefineBudget(rounds=cfg.rounds, per_round=cfg.per_round, confirm=0, seconds=math.inf)
     for nmax in cfg.nmaxs:
         configs = [FullConfig(nmax=nmax, jmax=cfg.jmax, grid=cfg.grid, svd_cutoff=cfg.svd_cutoff, solver=cfg.solver,
@@ -146,19 +151,24 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
                               inelasticity=cfg.eta if jmin >= 0 else None, eta_extend=cfg.eta_extend, rounds=0)
                    for jmin in sorted(cfg.jmins)]
 
-        def solve_rows(points, first, configs=configs, nmax=nmax):
+        def solve_rows(points, first, jmax, configs=configs, nmax=nmax):
             atts = []
             for fc in configs[first:]:
+                fc = replace(fc, jmax=jmax)
                 res = solve_full(cfg.objective, fixed_c0, fc, points=points)
                 if res.value is None and fc.svd_cutoff != FALLBACK_CUTOFF:
                     res = _fallback(res, cfg.objective, fixed_c0, replace(fc, svd_cutoff=FALLBACK_CUTOFF), points)
                 check = res.extra.pop("check", None) or {}
-                atts.append(Attempt(res, check.get("s"), check.get("violation")))
+                atts.append(Attempt(res, check.get("s"), check.get("violation"),
+                                    spin=violated_spin_above(res.certificate, jmax)))
+                solved = {**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size), "jmax": jmax}
+                attempts.append({k: solved[k] for k in ATTEMPT_KEYS})
                 if progress is not None:
-                    progress({**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size)})
+                    progress(solved)
             return atts
 
-        results, start = refine_jointly(solve_rows, start, budget)   # the next Nmax starts from these points
+        # the next Nmax starts from these points and spins
+        results, start, jmax = refine_jointly(solve_rows, start, budget, spins=jmax, spin_limit=cfg.jmax_limit)
         points_by_nmax[str(nmax)] = start.tolist()
         for fc, res in zip(configs, results):
             rows.append({**_row(fc.jmin, nmax, res, cfg.objective),
@@ -166,11 +176,12 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
                          "rounds": len(res.certificate["refinement"]["rounds"]) if res.certificate else None})
             if res.amplitude is not None:
                 amplitudes[(nmax, fc.jmin)] = res.amplitude
+    nested_values(rows, cfg.objective, attempts)
     last = {str(J): float(v[-1]) for J, v in profile.eta.items()}
     return {"objective": cfg.objective, "c0": c0, "c0_over_pi": None if c0 is None else c0 / math.pi,
             "eta_file": cfg.eta, "eta_meta": profile.meta, "eta_s_range": [float(profile.s[0]), float(profile.s[-1])],
             "eta_extend": profile.extend, "eta_at_last_energy": last, "config": asdict(cfg),
-            "points": points_by_nmax, "rows": rows, "checks": table_checks(rows, cfg.objective), "seconds": time.perf_counter() - t0,
+            "points": points_by_nmax, "rows": rows, "attempts": attempts, "checks": table_checks(rows, cfg.objective), "seconds": time.perf_counter() - t0,
             "amplitudes": amplitudes}
 
 
@@ -187,11 +198,31 @@ def _fallback(failed, objective: str, c0: float | None, fc: FullConfig, points):
     return res
 
 
+def nested_values(rows: list[dict], objective: str, attempts: list[dict] | None = None) -> None:
+    """Per row the best value certified for its problem (`nested_value`, from row `nested_from`).
+    Row J' imposes the same unitarity and the same η_J for every J ≤ J_min ≤ J' (eqs. 80–81), and
+    its certificate re-measures its amplitude directly, so a certified amplitude of row J' is a
+    certified amplitude of row J_min too; so is one of an earlier refinement round (a re-solve on
+    more points can land elsewhere: Clarabel ends `optimal_inaccurate`, and its optima fall in
+    clusters ~4e-5 apart in c2). The best of the certified `attempts` (every solve of the table;
+    default: the rows) with J' ≥ J_min at the row's Nmax (max c0, min c2) is therefore an achieved,
+    certified value of row J_min. None when there is none. Monotone in J_min by construction, so
+    the nesting of the certified values is exact, not up to solver accuracy."""
+    better = max if objective == "max-c0" else min
+    certified = [q for q in (rows if attempts is None else attempts) if q["certified"] and q["value"] is not None]
+    for r in rows:
+        pool = [q for q in certified if q["nmax"] == r["nmax"] and q["jmin"] >= r["jmin"]]
+        best = better(pool, key=lambda q: q["value"]) if pool else None
+        r["nested_value"] = None if best is None else best["value"]
+        r["nested_from"] = None if best is None else best["jmin"]
+
+
 def table_checks(rows: list[dict], objective: str, slack: float = 1e-5) -> dict:
     """Nesting of eqs. (80–81) per Nmax: max c0 non-increasing in J_min and below the elastic value
     (min c2 non-decreasing and above it), allowing `slack` (relative) for the solver's stopping
     accuracy (Clarabel ends `optimal_inaccurate`; reversals up to 5e-6 relative measured at Nmax 12,
-    reported as `max_reversal`); and the change with Nmax."""
+    reported as `max_reversal`; the certified values of `nested_values` are nested exactly); and the
+    change with Nmax of the final and of the certified values."""
     sign = 1.0 if objective == "max-c0" else -1.0
     out: dict = {"slack": slack, "per_nmax": {}}
     for nmax in sorted({r["nmax"] for r in rows}):
@@ -202,16 +233,18 @@ def table_checks(rows: list[dict], objective: str, slack: float = 1e-5) -> dict:
         elastic = next((v for r, v in zip(rs, vals) if r["jmin"] == -1), None)
         below = None if elastic is None else all(v < elastic for r, v in zip(rs, vals) if r["jmin"] >= 0)
         out["per_nmax"][str(nmax)] = {"monotone": mono, "max_reversal": reversal, "injected_beyond_elastic": below,
-                                      "all_certified": all(r["certified"] for r in rs)}
+                                      "all_certified": all(r["certified"] for r in rows if r["nmax"] == nmax)}
     nmaxs = sorted({r["nmax"] for r in rows})
     if len(nmaxs) >= 2:
         top, prev = nmaxs[-1], nmaxs[-2]
-        spread = {}
-        for jmin in sorted({r["jmin"] for r in rows}):
-            a = next((r["value"] for r in rows if r["nmax"] == top and r["jmin"] == jmin), None)
-            b = next((r["value"] for r in rows if r["nmax"] == prev and r["jmin"] == jmin), None)
-            spread[str(jmin)] = None if a is None or b is None else a - b
-        out["nmax_change"] = {"between": [prev, top], "by_jmin": spread}
+        out["nmax_change"] = {"between": [prev, top]}
+        for name, key in (("by_jmin", "value"), ("by_jmin_certified", "nested_value")):
+            spread = {}
+            for jmin in sorted({r["jmin"] for r in rows}):
+                a = next((r.get(key) for r in rows if r["nmax"] == top and r["jmin"] == jmin), None)
+                b = next((r.get(key) for r in rows if r["nmax"] == prev and r["jmin"] == jmin), None)
+                spread[str(jmin)] = None if a is None or b is None else a - b
+            out["nmax_change"][name] = spread
     return out
 
 
@@ -275,4 +308,4 @@ def _cplx(z) -> dict:
 
 
 __all__ = ["InjectConfig", "TotalAbsorption", "agreement_limit", "compare_amplitudes", "injection_table", "load_2prr_amplitude",
-           "load_injection_profile", "table_checks"]
+           "load_injection_profile", "nested_values", "table_checks"]

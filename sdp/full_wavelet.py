@@ -298,6 +298,21 @@ def certify_full(amp: FullAmplitude, s_grid, config: FullConfig,
     return unitarity_certificate(s, viol, spins, config.tolerance, checks=checks, facts=facts), s, combined
 
 
+def violated_spin_above(cert: Certificate | None, jmax: int) -> int | None:
+    """The highest spin above the imposed `jmax` that the certificate found violated (|S_J|² − 1 above
+    its tolerance on the checked waves J ≤ jmax + 4, or the wave the all-spin row traced a failing
+    tail to); None if there is none. Imposing it is the spin analogue of adding a violating point."""
+    if cert is None:
+        return None
+    tol = float(cert["tolerance"])
+    over = [int(J) for J, v in cert["per_spin_max"].items() if int(J) > jmax and not v <= tol]
+    tail = cert.get("all_spin") or {}
+    traced = tail.get("traced") or {}
+    if not tail.get("passed", True) and traced.get("spin") is not None and traced["max_violation"] > tol:
+        over.append(int(traced["spin"]))
+    return max(over) if over else None
+
+
 def _status_note(cert: Certificate, status: str, config: FullConfig) -> str:
     """Why a value is not a clean optimum: a violated certificate (artefact of the finite grid or
     spin cut, or of lost precision), or a solver that stopped short (the amplitude is still valid)."""

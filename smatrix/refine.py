@@ -51,6 +51,7 @@ class Attempt:
     check_s: np.ndarray | None = None
     violation: np.ndarray | None = None
     remeasure: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None  # factor → (s, violation)
+    spin: int | None = None   # the highest spin above the imposed ones the re-measurement found violated
 
 
 def violating_points(check_s: np.ndarray, violation: np.ndarray, threshold: float, per_round: int,
@@ -123,18 +124,21 @@ def refine_until_certified(solve_at: Callable[[np.ndarray], Attempt], points: np
     return res
 
 
-def refine_jointly(solve_rows: Callable[[np.ndarray, int], list[Attempt]], points: np.ndarray,
-                   budget: RefineBudget = RefineBudget()) -> tuple[list[Result], np.ndarray]:
+def refine_jointly(solve_rows: Callable[..., list[Attempt]], points: np.ndarray,
+                   budget: RefineBudget = RefineBudget(), spins: int | None = None,
+                   spin_limit: int | None = None) -> tuple[list[Result], np.ndarray, int | None]:
     """The loop for the rows of a table whose constraint sets are nested (row k + 1 imposes more than
     row k, e.g. the J_min of P2 Tables 2–3), which must stay nested after refinement.
-    `solve_rows(points, first)` solves rows first, first + 1, … on `points`. Each round, the
-    uncertified rows' re-measurements propose their `violating_points`; the union is added and the
-    rows from the first uncertified one on are re-solved on it. A certified prefix of rows is kept:
-    its points are a subset of every later row's, so each row is certified and its constraint set
-    still contains the next row's (max c0 non-increasing, min c2 non-decreasing down the table).
-    Ends when every row is certified or the budget is spent. Returns the Results (each with the shared
-    `certificate["refinement"]`; `certificate["imposed_points"]` says on how many points) and the
-    final points."""
+    `solve_rows(points, first)` (`solve_rows(points, first, spins)` when `spins` is given: the highest
+    imposed spin) solves rows first, first + 1, … . Each round, the uncertified rows' re-measurements
+    propose their `violating_points`; the union is added, and when some row's violation sits at a
+    spin above `spins` (`Attempt.spin`) the imposed spins grow to the highest such spin (at most
+    `spin_limit`); the rows from the first uncertified one on are re-solved. A certified prefix of
+    rows is kept: its points and spins are subsets of every later row's, so each row is certified
+    and its constraint set still contains the next row's (max c0 non-increasing, min c2
+    non-decreasing down the table). Ends when every row is certified or the budget is spent (a spin
+    step counts as a round). Returns the Results (each with the shared `certificate["refinement"]`;
+    `certificate["imposed_points"]` says on how many points), the final points and the final spin cut."""
     t0 = time.perf_counter()
     start = np.sort(np.asarray(points, dtype=float))
     current = start
@@ -142,30 +146,35 @@ def refine_jointly(solve_rows: Callable[[np.ndarray, int], list[Attempt]], point
     atts: list[Attempt] = []
     kept = 0
     while True:
-        atts = atts[:kept] + solve_rows(current, kept)
+        atts = atts[:kept] + (solve_rows(current, kept) if spins is None else solve_rows(current, kept, spins))
         results = [a.result for a in atts]
-        rounds.append({"round": len(rounds), "points": int(current.size), "first_row_solved": kept,
+        rounds.append({"round": len(rounds), "points": int(current.size), "spins": spins, "first_row_solved": kept,
                        "values": [r.value for r in results], "certified": [bool(r.certified) for r in results],
                        "violations": [(r.certificate or {}).get("max_unitarity_violation") for r in results],
                        "elapsed": time.perf_counter() - t0})
         while kept < len(atts) and atts[kept].result.certified:
             kept += 1
+        failing = [a for a in atts[kept:] if a.violation is not None and not a.result.certified]
         new = [violating_points(a.check_s, a.violation, budget.target * float(a.result.certificate["tolerance"]),
-                                budget.per_round, budget.neighbours)
-               for a in atts[kept:] if a.violation is not None and not a.result.certified]
+                                budget.per_round, budget.neighbours) for a in failing]
+        grown_spins = spins
+        if spins is not None:
+            asked = [a.spin for a in failing if a.spin is not None and a.spin > spins]
+            if asked:
+                grown_spins = max(asked) if spin_limit is None else min(max(asked), spin_limit)
         if kept == len(atts) or not new:
             break
         grown = merge_points(current, np.concatenate(new))
-        if (grown.size == current.size or len(rounds) > budget.rounds
+        if ((grown.size == current.size and grown_spins == spins) or len(rounds) > budget.rounds
                 or grown.size - start.size > budget.max_added or time.perf_counter() - t0 > budget.seconds):
             break
-        current = grown
+        current, spins = grown, grown_spins
     log = {"rounds": rounds, "budget": asdict(budget), "points_added": int(current.size - start.size),
-           "passed": all(r.certified for r in results), "shared": True}
+           "spins": spins, "spin_limit": spin_limit, "passed": all(r.certified for r in results), "shared": True}
     for r in results:
         if r.certificate is not None:
             r.certificate["refinement"] = log
-    return results, current
+    return results, current, spins
 
 
 def _confirmation(res: Result, imposed: np.ndarray, s: np.ndarray, violation: np.ndarray, factor: int) -> None:

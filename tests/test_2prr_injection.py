@@ -93,7 +93,7 @@ def test_refine_jointly_shares_one_point_set_and_certifies_every_row():
             atts.append(Attempt(res, check, v))
         return atts
 
-    results, points = refine_jointly(solve_rows, np.array([5.0, 15.0]), RefineBudget(rounds=4, per_round=1))
+    results, points, _ = refine_jointly(solve_rows, np.array([5.0, 15.0]), RefineBudget(rounds=4, per_round=1))
     assert all(r.certified for r in results) and [r.value for r in results] == [0.0, 1.0, 2.0, 3.0]
     assert all(np.min(np.abs(points - c)) <= 0.02 for c in (6.0, 9.0, 13.0))
     # round 0 all rows; row 0 certified and kept; then from the first uncertified row on, on growing points
@@ -101,6 +101,85 @@ def test_refine_jointly_shares_one_point_set_and_certifies_every_row():
     assert firsts[:2] == [0, 1] and firsts == sorted(firsts) and sizes == sorted(sizes) and len(calls) <= 4
     log = results[0].certificate["refinement"]
     assert log["shared"] and log["passed"] and all(r.certificate["refinement"] is log for r in results)
+
+
+def test_refine_jointly_grows_the_imposed_spins_where_the_violation_sits_above_them():
+    """Toy rows whose violation sits at an unimposed spin (J = 20 while J ≤ 16 is imposed) and vanishes
+    only once that spin is imposed: the loop imposes it for the rows still failing (a certified prefix
+    keeps its smaller spin set), stops at `spin_limit`, and reports the spin cut it ended with."""
+    from smatrix.refine import Attempt, RefineBudget, refine_jointly
+    from smatrix.result import Result
+
+    check = np.linspace(5.0, 15.0, 101)
+    needs = {0: 16, 1: 20, 2: 24}          # the spin cut each row needs to be certified
+    calls = []
+
+    def solve_rows(points, first, jmax):
+        calls.append((first, jmax))
+        atts = []
+        for row in range(first, 3):
+            ok = jmax >= needs[row]
+            v = np.zeros_like(check) if ok else np.full_like(check, 1e-4)
+            res = Result(method="toy", model="toy", objective="max-c0", c0=None, c2=None, value=float(row),
+                         bound_kind="primal (achieved)", status="optimal", certified=ok,
+                         certificate={"tolerance": 1e-6}, solver="none", seconds=0.0, config={})
+            atts.append(Attempt(res, check, v, spin=None if ok else needs[row]))
+        return atts
+
+    budget = RefineBudget(rounds=4, per_round=1, neighbours=False)
+    results, points, jmax = refine_jointly(solve_rows, np.array([5.0, 15.0]), budget, spins=16)
+    assert all(r.certified for r in results) and jmax == 24
+    assert calls[0] == (0, 16) and calls[1] == (1, 24)     # row 0 kept at J ≤ 16; rows 1–2 at the larger cut
+    assert results[0].certificate["refinement"]["spins"] == 24
+    # with the cut limited below what row 2 needs it stays uncertified, honestly
+    calls.clear()
+    results, _, jmax = refine_jointly(solve_rows, np.array([5.0, 15.0]), budget, spins=16, spin_limit=20)
+    assert jmax == 20 and [r.certified for r in results] == [True, True, False]
+
+
+def test_the_spin_to_impose_is_the_highest_violated_unimposed_wave_or_the_traced_tail():
+    """From a full-model certificate: checked waves above J_max over tolerance (not those below it,
+    nor the imposed ones), else the wave a failing all-spin tail was traced to; None when clean."""
+    from smatrix.certify import unitarity_certificate
+    from smatrix.sdp.full_wavelet import violated_spin_above
+
+    spins = [0, 2, 4, 6, 8]
+    def cert(per_spin, tail=None):
+        v = np.array(per_spin, dtype=float)[:, None] * np.ones((1, 3))
+        return unitarity_certificate(np.array([5.0, 6.0, 7.0]), v, spins, 1e-6,
+                                     facts={"all_spin": tail or {"passed": True, "traced": None}})
+    assert violated_spin_above(cert([0, 0, 1e-3, 0, 0]), 4) is None            # J = 4 is imposed
+    assert violated_spin_above(cert([0, 0, 0, 2e-6, 5e-7]), 4) == 6            # 8 is below tolerance
+    assert violated_spin_above(cert([0, 0, 0, 2e-6, 3e-6]), 4) == 8
+    failing_tail = {"passed": False, "traced": {"spin": 14, "max_violation": 3e-6}}
+    assert violated_spin_above(cert([0] * 5, failing_tail), 4) == 14
+    small_tail = {"passed": False, "traced": {"spin": 14, "max_violation": 1e-7}}
+    assert violated_spin_above(cert([0] * 5, small_tail), 4) is None
+    assert violated_spin_above(None, 4) is None
+
+
+def test_nested_values_take_the_best_certified_amplitude_of_a_later_row():
+    """Row J' imposes more than row J_min ≤ J', so its certified amplitude is certified for J_min too:
+    min c2 of J_min = 4, which the solver left above J_min = 6's, takes 6's value; an uncertified row
+    lends nothing, a row with no certified successor has none, and the result is monotone."""
+    from smatrix.crosscheck.inject import nested_values, table_checks
+
+    def row(jmin, value, ok):
+        return {"nmax": 8, "jmin": jmin, "value": value, "certified": ok}
+
+    rows = [row(-1, 0.75, True), row(4, 0.7530, True), row(6, 0.7526, True), row(8, 0.7520, False),
+            row(10, 0.7529, True), row(12, 0.7500, False)]
+    nested_values(rows, "min-c2")
+    assert [(r["nested_value"], r["nested_from"]) for r in rows] == [
+        (0.75, -1), (0.7526, 6), (0.7526, 6), (0.7529, 10), (0.7529, 10), (None, None)]
+    c0 = [row(-1, 2.66, True), row(0, 2.65, False), row(2, 2.655, True)]
+    nested_values(c0, "max-c0")
+    assert [r["nested_value"] for r in c0] == [2.66, 2.655, 2.655]
+    # a row without a solution is not certified: the Nmax is not "all certified"
+    assert not table_checks(c0 + [row(4, None, False)], "max-c0")["per_nmax"]["8"]["all_certified"]
+    # a certified solve of an earlier refinement round counts too (the final re-solve of row 0 failed)
+    nested_values(c0, "max-c0", c0 + [row(0, 2.657, True), row(0, 2.6599, False)])
+    assert [(r["nested_value"], r["nested_from"]) for r in c0] == [(2.66, -1), (2.657, 0), (2.655, 2)]
 
 
 def test_a_row_the_solver_fails_on_falls_back_to_the_next_svd_rung(monkeypatch):
