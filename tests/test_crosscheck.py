@@ -148,6 +148,7 @@ def test_failing_point_is_recorded_and_the_scan_goes_on(tmp_path):
         assert all(store.get(r["method"], r["key"])["attempts"] == 2 for r in failed)
 
 
+@pytest.mark.slow   # 60–135 s of real almond points; the store's kill/resume mechanics are also in test_scan_reliability.py
 def test_kill_midway_then_resume_recomputes_nothing_finished(tmp_path):
     store_path = tmp_path / "r.sqlite"
     args = ["almond", "--methods", "primal-wavelet,primal-grid,dual-sdp", "--slices", "6", "--executor", "local:2",
