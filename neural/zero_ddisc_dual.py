@@ -131,14 +131,10 @@ def fit_multiplier(net, nu_weight, prob: _Problem, multiplier: dict, steps: int)
         opt.zero_grad()
         misfit().backward()
         opt.step()
-    lbfgs = torch.optim.LBFGS(net.parameters(), max_iter=steps, line_search_fn="strong_wolfe")
-
-    def closure():
-        lbfgs.zero_grad()
-        value = misfit()
-        value.backward()
-        return value
-    lbfgs.step(closure)
+    best = BestState()
+    with torch.no_grad():
+        best.update(float(misfit()), 0, {"net": net})
+    lbfgs_finish(list(net.parameters()), misfit, best, {"net": net}, steps, 0, lr=1.0)   # kept only if better
     with torch.no_grad():
         return math.sqrt(float(misfit()))
 
