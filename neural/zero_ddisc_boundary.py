@@ -23,7 +23,8 @@ to `checkpoint` when a point converges). Which network seeded a point is in its 
 
 Cost: the continuation steps are polishes from the previous amplitude with `step_lm_iter`
 Levenberg–Marquardt evaluations (the Gauss–Newton stage in the phases converges from a
-neighbouring solution in a few steps: ~0.3 s instead of 1–2 s), and the bracket is closed by a
+neighbouring solution in a few steps: ~0.3 s instead of 1–2 s; with none, the quick job's first
+and third upper-boundary points stall inside), and the bracket is closed by a
 secant on Re f0(s_end) that steps across its zero (a few polishes instead of ~10 regula-falsi ones).
 """
 from __future__ import annotations
@@ -48,7 +49,7 @@ START_FRACTION = 0.5          # cold start target of the upper boundary: this ×
 HOT_START_FRACTION = 0.9      # hot start target: this × the neighbour's boundary × sqrt(c0/c0')
 WALK_DOWN = 0.9               # a start outside: other starts polished at targets lowered by this factor …
 WALK_STEPS = 3                # … at most this many times each
-C0_STEP = 0.03                # continuation of a neighbour's amplitude in c0: substeps of this in log c0 …
+C0_STEP = 0.01                # continuation of a neighbour's amplitude in c0: substeps of this in log c0 …
 NEIGHBOUR_INSIDE = 0.03       # … at this fraction below its upper boundary
 FIRST_STEP = 0.05             # first continuation step, relative to the start c2 …
 HOT_FIRST_STEP = 0.01         # … from a hot start (its start target is close to the boundary)
@@ -111,7 +112,12 @@ def boundary_c2(objective: str, c0: float, config: BoundaryConfig = BoundaryConf
     else:
         res, info = _upper(trained, step, restarts, config, bool(near))
     if res.status == CONVERGED:           # the reported amplitude: re-measured on the dense grid
-        res = step(res.c2, res, True)
+        final = step(res.c2, res, True)
+        if objective == "min-c2" and final.status == OFF_TARGET and (final.certificate.get("resolution") or {}).get("used"):
+            # re-polished (nodes + midpoints, or a finer grid): the isolated regular solution
+            # without the sawtooth direction, whose c2 is the lower boundary
+            final = replace(final, status=CONVERGED, message="")
+        res = final
     if checkpoint is not None and res.status == CONVERGED:
         _record(checkpoint, c0, res)
     info.update({"ansatz": ansatz, "start_target": start, "hot_start_from": init,
@@ -230,16 +236,27 @@ def _upper(trained: Result, step, restarts, config: BoundaryConfig, hot: bool) -
     (`step(target, r, before=)`: a polish from amplitude r, predicted from `before`; `restarts`:
     (name, target → polished Result) to try in turn when the trained network's amplitude is outside)."""
     polishes = 0
-    a = trained
-    if not _inside(a) and a.status == OFF_TARGET and a.certificate["regge"]["inside"]:
-        a = step(a.c2, a)                                            # a family member: accept the c2 it reached
-        polishes += 1
-    target, start = a.certificate["c2_target"], "network"
-    for name, restart, walk in restarts:     # start outside: other starts, walked down in target
+
+    def member(r: Result) -> tuple[Result, int]:
+        """An amplitude that missed its target but is inside (a family member that the stiff polish
+        did not move far enough): re-polished at the c2 it reached."""
+        if not _inside(r) and r.status == OFF_TARGET and r.certificate["regge"]["inside"]:
+            return step(r.c2, r), 1
+        return r, 0
+
+    a, polishes = member(trained)
+    target, start = trained.certificate["c2_target"], "network"
+    # outside, or stuck well below the start target (near the tip the family is stiff: a continuation
+    # from far inside does not reach the boundary within the budget): other starts, walked down in
+    # target, keeping the inside one closest to the boundary
+    short = lambda r: not _inside(r) or r.c2 < WALK_DOWN * target
+    for name, restart, walk in restarts:
         t = target
-        while not _inside(a) and polishes < config.max_polishes and t > WALK_DOWN ** WALK_STEPS * target:
-            a, start = restart(t), name
-            polishes += 1
+        while short(a) and polishes < config.max_polishes and t > WALK_DOWN ** WALK_STEPS * target:
+            q, extra = member(restart(t))
+            polishes += 1 + extra
+            if _inside(q) and (not _inside(a) or q.c2 > a.c2) or not _inside(a):
+                a, start = q, name
             t = t * WALK_DOWN if walk else 0.0
     if not _inside(a):
         return a, {"criterion": "no inside start found", "polishes": polishes}
