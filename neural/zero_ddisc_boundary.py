@@ -40,7 +40,7 @@ import numpy as np
 from smatrix.errors import BadInput
 from smatrix.result import Result
 from smatrix.status import CONVERGED, FAILED, OFF_TARGET, OUTSIDE
-from smatrix.unitarity import GridSpec
+from smatrix.unitarity import GridSpec, midpoints
 
 from .zero_ddisc_primal import NNPrimalConfig, polish_from, train_primal
 
@@ -185,7 +185,7 @@ def _sawtooth(res: Result) -> float:
     (in log(s − 4)) of the bulk intervals i, 4.05 < s < 300 (a diagnostic of the lower boundary)."""
     s = res.amplitude.grid.nodes
     s = s[(s > 4.05) & (s < 300.0)]
-    mid = 4.0 + np.sqrt((s[1:] - 4.0) * (s[:-1] - 4.0))
+    mid = midpoints(s)
     v = np.abs(res.amplitude.S(0, mid)) ** 2 - 1.0
     return float(np.mean(v * (-1.0) ** np.arange(v.size)))
 

@@ -31,7 +31,7 @@ from .amplitude import SpectralAmplitude
 from .analysis import regge_L0, regge_re_f0
 from .cache import cached_arrays, rows_agree
 from .dispersion import SpectralGrid, f0_matrix, sum_rule_kernel
-from .grids import primal_nodes
+from .grids import primal_nodes, subdivided_points
 from .kinematics import phase_space
 
 BRANCHES = {"regular": 0.0, "singular": 2.0}   # h(4) = 1 − S0(4)
@@ -133,7 +133,7 @@ def between_operators(spec: GridSpec = GridSpec()) -> BetweenOperators:
 
 def midpoints(s: np.ndarray) -> np.ndarray:
     """Midpoints in log(s − 4) of consecutive points above threshold."""
-    return 4.0 + np.sqrt((s[1:] - 4.0) * (s[:-1] - 4.0))
+    return subdivided_points(s, 2)[1::2]
 
 
 def operators_on(grid: SpectralGrid) -> GridOperators:
