@@ -7,7 +7,8 @@ point goes through the results store: finished points are reused, failed ones ar
 their reason (and retried only with `retry_failed`), the rest run on the executor and are
 recorded one by one as they finish. Methods with `hot` settings (the neural dual) run their
 slices in order on a local executor, each hot-started from the previous slice's network with
-fewer epochs (checkpoints in STORE_DIR/hot-start/); everything else runs in the first batch.
+fewer epochs (checkpoints in STORE_DIR/hot-start/), one wave per slice; each slice's other points
+run in its wave, beside the chained ones (without a chain everything runs in the first batch).
 
 Outputs (`write_outputs`): almond.json (every point with its certificate, the checks and the
 verdict), report.md (smatrix.crosscheck.report) and the figures (smatrix.crosscheck.figures).
@@ -84,8 +85,11 @@ def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progre
     rest = [p for p in (point(m.name, "max-c0", None) for m in tip_methods) if p["key"] not in rows]
     # checkpoints live next to the store: only local workers share that disk
     chained = [m for m in cfg.methods if m.hot and cfg.hot_start and isinstance(executor, LocalExecutor)]
-    rest += [point(m.name, obj, c0) for i, c0 in enumerate(c0s) for obj in C2_OBJECTIVES for m in cfg.methods
-             if obj in m.objectives and (m not in chained or i == 0)]
+    # with a slice chain, slice i's other points join the chain's wave i (they fill the worker a
+    # chained point leaves idle); without one, all of them run in one batch
+    by_slice = [[point(m.name, obj, c0) for obj in C2_OBJECTIVES for m in cfg.methods
+                 if obj in m.objectives and (m not in chained or i == 0)] for i, c0 in enumerate(c0s)]
+    rest += by_slice[0] if chained else [p for ps in by_slice for p in ps]
     chain_dir = Path(store.path).parent / "hot-start"
     if chained:
         chain_dir.mkdir(parents=True, exist_ok=True)
@@ -95,7 +99,8 @@ def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progre
     rows.update(_execute(rest, by_name, executor, store, cfg.retry_failed, progress, counts))
     # hot start: slice i of a chained method starts from slice i − 1's network (P1 §4.1), one wave per slice
     for i in range(1, len(c0s)):
-        wave = [_hot_point(cfg, m, obj, c0s[i], chain_dir, i) for m in chained for obj in C2_OBJECTIVES]
+        wave = [_hot_point(cfg, m, obj, c0s[i], chain_dir, i) for m in chained for obj in C2_OBJECTIVES] \
+            + (by_slice[i] if chained else [])
         rows.update(_execute(wave, by_name, executor, store, cfg.retry_failed, progress, counts))
     counts["failed"] = sum(r["status"] == "failed" for r in rows.values())   # this run's and kept ones
     return {"schema": ALMOND_SCHEMA, "model": cfg.model, "labels": cfg.labels,

@@ -40,7 +40,7 @@ import numpy as np
 from smatrix.errors import BadInput
 from smatrix.result import Result
 from smatrix.status import CONVERGED, FAILED, OFF_TARGET, OUTSIDE
-from smatrix.unitarity import GridSpec, midpoints
+from smatrix.unitarity import GridSpec, grid_operators, midpoints
 
 from .zero_ddisc_primal import NNPrimalConfig, polish_from, train_primal
 
@@ -119,7 +119,7 @@ def boundary_c2(objective: str, c0: float, config: BoundaryConfig = BoundaryConf
             final = replace(final, status=CONVERGED, message="")
         res = final
     if checkpoint is not None and res.status == CONVERGED:
-        _record(checkpoint, c0, res)
+        _record(checkpoint, c0, res, nn.grid)
     info.update({"ansatz": ansatz, "start_target": start, "hot_start_from": init,
                  "hot_start_from_c0": near.get("c0") if near else None, "epochs": nn.epochs, "config": asdict(config)})
     cert = {**(res.certificate or {}), "boundary": info}
@@ -333,11 +333,18 @@ def _neighbour(init: str) -> dict:
         return {}
 
 
-def _record(checkpoint: str, c0: float, res: Result) -> None:
+def _record(checkpoint: str, c0: float, res: Result, grid: GridSpec) -> None:
+    """The boundary next to the checkpoint; an amplitude re-polished on a finer grid (the
+    resolution routes of the certificate) is recorded at this grid's imposed nodes, where the next
+    slice's neighbour start needs it."""
     path = _side(checkpoint)
     tmp = path.with_suffix(".tmp")
+    h = res.extra["h"]
+    points = grid_operators(grid).points
+    if h.shape != points.shape:
+        h = res.amplitude.grid.h_values(points) @ res.amplitude.h_nodes
     tmp.write_text(json.dumps({"c0": c0, "c2": res.c2, "tail_L0": res.certificate["tail_L0"],
-                               "h": [float(v) for v in res.extra["h"]]}))
+                               "h": [float(v) for v in h]}))
     tmp.replace(path)
 
 

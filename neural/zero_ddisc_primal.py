@@ -328,7 +328,8 @@ def _finish(eq, h_nn, c0, target, config, cfg, t0, training, history, eta_out, d
             alt_pts, alt_viol = measure(alt.equations, alt.h)
             resolution["tried"].append({"route": route, "violation": float(np.max(alt_viol)), "residual": alt.residual,
                                         "imposed_points": int(alt.equations.size)})
-            if np.max(alt_viol) < np.max(viol):
+            converged = alt.residual <= (config.tolerance if alt.between else 1e-8)   # as _status asks
+            if converged and np.max(alt_viol) < np.max(viol):
                 pol, h, eq, pts, viol, resolution["used"] = alt, alt.h, alt.equations, alt_pts, alt_viol, route
             if np.max(viol) <= config.tolerance:
                 break
