@@ -5,10 +5,11 @@ methods (0.2 s), else the smallest max c0 of the methods; (2) every method's max
 of `slices` values c0 = f·c0max (f evenly spaced in `c0_range`), its min c2 and max c2. Every
 point goes through the results store: finished points are reused, failed ones are kept with
 their reason (and retried only with `retry_failed`), the rest run on the executor and are
-recorded one by one as they finish. Methods with `hot` settings (the neural dual) run their
-slices in order on a local executor, each hot-started from the previous slice's network with
-fewer epochs (checkpoints in STORE_DIR/hot-start/), one wave per slice; each slice's other points
-run in its wave, beside the chained ones (without a chain everything runs in the first batch).
+recorded one by one as they finish. Methods with `hot` settings (the neural dual and primal)
+run their slices in order on a local executor, each hot-started from the previous slice's
+network with fewer epochs (checkpoints in STORE_DIR/hot-start/): a chain's slice i + 1 is queued,
+ahead of the other points, as soon as its slice i is finished, and the other points fill the
+workers the chains leave idle (no wave waits for its slowest point).
 
 Outputs (`write_outputs`): almond.json (every point with its certificate, the checks and the
 verdict), report.md (smatrix.crosscheck.report) and the figures (smatrix.crosscheck.figures).
@@ -18,9 +19,10 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -85,23 +87,33 @@ def run_almond(cfg: AlmondConfig, executor: Executor, store: ResultStore, progre
     rest = [p for p in (point(m.name, "max-c0", None) for m in tip_methods) if p["key"] not in rows]
     # checkpoints live next to the store: only local workers share that disk
     chained = [m for m in cfg.methods if m.hot and cfg.hot_start and isinstance(executor, LocalExecutor)]
-    # with a slice chain, slice i's other points join the chain's wave i (they fill the worker a
-    # chained point leaves idle); without one, all of them run in one batch
-    by_slice = [[point(m.name, obj, c0) for obj in C2_OBJECTIVES for m in cfg.methods
-                 if obj in m.objectives and (m not in chained or i == 0)] for i, c0 in enumerate(c0s)]
-    rest += by_slice[0] if chained else [p for ps in by_slice for p in ps]
     chain_dir = Path(store.path).parent / "hot-start"
     if chained:
         chain_dir.mkdir(parents=True, exist_ok=True)
-    for p in rest:
-        if by_name[p["method"]] in chained and p["c0"] is not None:
-            p["spec"]["settings"]["checkpoint"] = str(chain_dir / _chain_file(p["method"], p["objective"], 0))
-    rows.update(_execute(rest, by_name, executor, store, cfg.retry_failed, progress, counts))
-    # hot start: slice i of a chained method starts from slice i − 1's network (P1 §4.1), one wave per slice
-    for i in range(1, len(c0s)):
-        wave = [_hot_point(cfg, m, obj, c0s[i], chain_dir, i) for m in chained for obj in C2_OBJECTIVES] \
-            + (by_slice[i] if chained else [])
-        rows.update(_execute(wave, by_name, executor, store, cfg.retry_failed, progress, counts))
+    # the chains' slice 0 first, then every other point by slice; slice i + 1 of a chain is queued
+    # (ahead of the rest, by slice) as soon as its slice i finishes: no wave waits for its slowest point
+    links: dict[str, tuple[Method, str, int]] = {}      # chained point key → (method, objective, slice)
+
+    def link(m: Method, obj: str, i: int) -> dict:
+        p = _hot_point(cfg, m, obj, c0s[i], chain_dir, i)
+        links[p["key"]] = (m, obj, i)
+        return p
+
+    heads = [link(m, obj, 0) for m in chained for obj in C2_OBJECTIVES]
+    rest = heads + rest + [point(m.name, obj, c0) for c0 in c0s for obj in C2_OBJECTIVES for m in cfg.methods
+                           if obj in m.objectives and m not in chained]
+
+    def follow(p: dict) -> dict | None:
+        """The next slice of p's chain (hot-started from p's network), or None."""
+        m, obj, i = links.get(p["key"], (None, None, len(c0s)))
+        return link(m, obj, i + 1) if i + 1 < len(c0s) else None
+
+    def rank(p: dict) -> float:
+        """Queue order: the chains' links by slice (the chains advance together), then the rest."""
+        return links[p["key"]][2] if p["key"] in links else math.inf
+
+    total = len(rest) + len(heads) * (len(c0s) - 1)
+    rows.update(_execute(rest, by_name, executor, store, cfg.retry_failed, progress, counts, follow, rank, total))
     counts["failed"] = sum(r["status"] == "failed" for r in rows.values())   # this run's and kept ones
     return {"schema": ALMOND_SCHEMA, "model": cfg.model, "labels": cfg.labels,
             "methods": {m.name: {"kind": m.kind, "settings": cfg.settings[m.name], "tolerance": m.tolerance,
@@ -131,29 +143,52 @@ def _hot_point(cfg: AlmondConfig, m: Method, objective: str, c0: float, chain_di
 
 
 def _execute(points: list[dict], methods: dict[str, Method], executor: Executor, store: ResultStore,
-             retry_failed: bool, progress: bool, counts: dict[str, int]) -> dict[str, dict]:
+             retry_failed: bool, progress: bool, counts: dict[str, int],
+             follow: Callable[[dict], dict | None] = lambda p: None,
+             rank: Callable[[dict], float] = lambda p: 0.0, total: int | None = None) -> dict[str, dict]:
     """Claim the points to compute (the store's lease), run them, record each as it finishes; wait
     for points another scan is computing (taking them over if that scan dies); the store's rows.
+    `follow(p)` is the point to run once p is finished (a slice chain's next link): it joins the
+    queue while the executor runs, which takes points by `rank` (lowest first; ties in order).
     Interrupted (Ctrl-C), the scan releases its claims so that any rerun takes them at once."""
-    pending, wait = points, 0.0
-    with progress_bar(len(points), progress, "almond points") as bar, LeaseKeeper(store):
+    pending, wait, seen = list(points), 0.0, list(points)
+    with progress_bar(total or len(points), progress, "almond points") as bar, LeaseKeeper(store):
         while pending:
             time.sleep(wait)
-            todo, busy = store.claim(pending, retry_failed)
-            finished = len(pending) - len(todo) - len(busy)
-            counts["reused"] += finished
-            bar.update(finished)
+            queue, later = deque(), []
+
+            def admit(ps: list[dict]) -> None:
+                """Claim ps: queue the claimed by rank, keep the busy for later, follow the finished."""
+                todo, busy = store.claim(ps, retry_failed)
+                later.extend(busy)
+                taken = {id(p) for p in todo + busy}
+                reused = [p for p in ps if id(p) not in taken]
+                counts["reused"] += len(reused)
+                bar.update(len(reused))
+                for p in todo:
+                    at = next((k for k, (q, _) in enumerate(queue) if rank(q) > rank(p)), len(queue))
+                    queue.insert(at, (p, methods[p["method"]].run))
+                successors = [q for q in map(follow, reused) if q is not None]
+                if successors:
+                    seen.extend(successors)
+                    admit(successors)
+
+            admit(pending)
             try:
-                for p, row in executor.run(compute_point, [(p, methods[p["method"]].run) for p in todo]):
+                for p, row in executor.run(compute_point, queue):    # the deque is consumed in place
                     store.record(row)
                     counts["computed"] += 1
                     bar.set_postfix_str(_point_line(row), refresh=False)
                     bar.update(1)
+                    nxt = follow(p)
+                    if nxt is not None:
+                        seen.append(nxt)
+                        admit([nxt])
             except BaseException as exc:
                 store.release("interrupted" if isinstance(exc, KeyboardInterrupt) else f"scan stopped: {type(exc).__name__}")
                 raise
-            pending, wait = busy, min(2.0, store.lease_s / 4.0)
-    return {p["key"]: store.get(p["method"], p["key"]) for p in points}
+            pending, wait = later, min(2.0, store.lease_s / 4.0)
+    return {p["key"]: store.get(p["method"], p["key"]) for p in seen}
 
 
 def _point_line(row: dict) -> str:

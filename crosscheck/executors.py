@@ -342,8 +342,10 @@ class LocalExecutor(Executor):
         self._idle, self._busy = [], []
 
     def run(self, task, items):
+        """Run the items; a deque is consumed in place, so the caller may add items (at either
+        end) while iterating: a slice chain's next link joins as soon as its previous one is out."""
         from multiprocessing.connection import wait
-        queue = deque(items)
+        queue = items if isinstance(items, deque) else deque(items)
         while queue or self._busy:
             while queue and len(self._busy) < self.workers:
                 proc = self._idle.pop() if self._idle else self._spawn()

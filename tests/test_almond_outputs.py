@@ -104,3 +104,37 @@ def test_progress_is_one_line_per_point_when_stderr_is_not_a_terminal(tmp_path, 
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("almond points")]
     assert len(lines) == 1 + 2 * 2                      # max c0, then min/max c2 on 2 slices
     assert lines[-1].startswith("almond points: 4/4") and "certified" in lines[-1]
+
+
+def stub_chain(objective, c0, settings):
+    """A chained (hot-started) method: slow on its cold min-c2 start, writes its checkpoint."""
+    import time
+    from pathlib import Path
+    from smatrix.result import Result
+    init = settings.get("init")
+    assert init is None or Path(init).read_text() == objective      # the previous link's own network
+    time.sleep(2.0 if objective == "min-c2" and init is None else 0.1)
+    Path(settings["checkpoint"]).write_text(objective)
+    return Result(method="stub-chain", model="zero-ddisc", objective=objective, c0=c0, c2=None,
+                  value=0.1 if objective == "min-c2" else 2.0, bound_kind="dual (rigorous)", status="optimal",
+                  certified=True, certificate={}, solver="none", seconds=0.0, config={})
+
+
+def test_slice_chains_have_no_wave_barrier(tmp_path):
+    """A chain's next slice starts as soon as its previous slice is out, not when the slowest point of
+    that slice (another chain's cold start) is: the fast chain is done before the slow start ends."""
+    ref = Method("dual-sdp", "dual", stub_dual, {}, {}, tolerance=0.0, tip_tolerance=0.0)
+    chain = Method("stub-chain", "dual", stub_chain, {}, {}, tolerance=0.0, tip_tolerance=0.0,
+                   hot={"epochs": 1}, objectives=("min-c2", "max-c2"))
+    cfg = AlmondConfig([ref, chain], {"dual-sdp": {}, "stub-chain": {"epochs": 5}}, slices=4)
+    with ResultStore(tmp_path / "r.sqlite") as store, LocalExecutor(2) as ex:
+        almond = run_almond(cfg, ex, store, progress=False)
+    rows = {(r["objective"], r["c0"]): r for r in almond["points"] if r["method"] == "stub-chain"}
+    assert len(rows) == 8 and all(r["status"] == "done" for r in rows.values())
+    by_slice = lambda obj: [rows[(obj, c0)] for c0 in almond["slices"]]
+    for obj in ("min-c2", "max-c2"):
+        inits = [r["spec"]["settings"].get("init") for r in by_slice(obj)]
+        assert inits[0] is None and all(i.endswith(f"{obj}-slice{k}.pt") for k, i in enumerate(inits[1:]))
+        assert all(r["spec"]["settings"]["epochs"] == 1 for r in by_slice(obj)[1:])   # hot settings
+    slow = by_slice("min-c2")[0]
+    assert by_slice("max-c2")[-1]["started"] < slow["started"] + slow["seconds"]
