@@ -103,9 +103,15 @@ def _uncertified_exit(res, strict: bool) -> int:
     if res.value is None or res.certified:
         return 0
     cert = res.certificate or {}
-    worst = cert.get("max_unitarity_violation")
-    why = (f"max |S|²−1 = {worst:.2e} > {cert.get('tolerance')}" if isinstance(worst, float)
-           else f"status {res.status}")
+    worst, tol = cert.get("max_unitarity_violation"), cert.get("tolerance")
+    failed = [name for name, c in (cert.get("checks") or {}).items()
+              if not (c.passed if hasattr(c, "passed") else c.get("passed", True))]
+    if isinstance(worst, float) and isinstance(tol, float) and not worst <= tol:
+        why = f"max |S|²−1 = {worst:.2e} > {tol:g}"
+    elif failed:
+        why = f"failed check{'s' if len(failed) > 1 else ''}: {', '.join(failed)}; max |S|²−1 = {worst:.2e} on the checked waves"
+    else:
+        why = f"status {res.status}"
     print(f"warning: {res.method} value {res.value:.10g} is NOT certified ({why}); "
           f"--strict makes this exit {EXIT_UNCERTIFIED}", file=sys.stderr)
     return EXIT_UNCERTIFIED if strict else 0

@@ -39,6 +39,10 @@ from .reductions import UnitarityRows, UVElimination
 from .solve import failure_message
 
 CHECK_EXTRA_SPINS = 4
+# Waves above the checked J ≤ J_max + 4, measured one by one on the imposed points (the all-spin row
+# sees them only as one weighted sum, in which sub-unitary waves hide super-unitary ones), each with
+# the angular rule that resolves it (smatrix.quadrature.projection_rule)
+HIGH_SPIN_CHECK = 200
 # Relative singular values kept in the orthonormal coordinates. Below ~1e-9 double precision lets the
 # solver exploit ill-conditioned directions (c0 above the converged maximum, unitarity violated between
 # the grid points); each rung drops more of them and the amplitude is re-certified.
@@ -271,7 +275,8 @@ def certify_full(amp: FullAmplitude, s_grid, config: FullConfig,
       range, η the same interpolant the solve imposed. Where the optimum saturates 1 − |S_J|² = η_J it
       deviates between imposed points by the curvature of |S_J|² + η_J: the profile's kinks are imposed
       (`eta_nodes`), and the refinement adds the points where the rest exceeds the tolerance.
-    - the all-spin row (check "all_spin", smatrix.optical).
+    - the all-spin row (check "all_spin", smatrix.optical);
+    - the waves J_max + 6 … HIGH_SPIN_CHECK one by one on the imposed points (check "high_spins").
     Also returns the check points and the worse of the two violations there in units of
     `tolerance` (for smatrix.refine)."""
     spins = amp.spins(config.jmax + CHECK_EXTRA_SPINS)
@@ -291,11 +296,26 @@ def certify_full(amp: FullAmplitude, s_grid, config: FullConfig,
         checks["inelasticity"] = Check.at_most(inelastic, config.eta_tolerance)
     all_spin = all_spin_check(amp, s, spins, -viol, config.tolerance)  # Σ_J (2J+1) η_J from T (optical)
     checks["all_spin"] = Check.stated(all_spin["passed"])
-    facts = {"worst_spin": worst_spin, "worst_s": worst_s,
+    high = high_spin_row(amp, dense_check_points(s_grid, 1), max(spins) + 2)
+    if high is not None:
+        checks["high_spins"] = Check.at_most(high["max_violation"], config.tolerance)
+    facts = {"worst_spin": worst_spin, "worst_s": worst_s, "high_spins": high,
              "beyond_grid_max": float(np.max(viol[:, s > s_last])) if np.any(s > s_last) else None,
              "max_inelasticity_violation": inelastic, "eta_tolerance": config.eta_tolerance if profile else None,
              "s_range": [float(s[0]), float(s[-1])], "density_factor": 4, "all_spin": all_spin}
     return unitarity_certificate(s, viol, spins, config.tolerance, checks=checks, facts=facts), s, combined
+
+
+def high_spin_row(amp: FullAmplitude, s, first: int, last: int = HIGH_SPIN_CHECK) -> dict | None:
+    """max(|S_J|² − 1) over the even J = first … last at the energies s, and where (None when
+    first > last): the certificate's check "high_spins"."""
+    spins = list(range(first + first % 2, last + 1, 2))
+    if not spins:
+        return None
+    viol = wave_violation(amp, s, spins)
+    J, at = worst_point(s, viol, spins)
+    return {"spins": [spins[0], spins[-1]], "points": int(np.size(s)), "max_violation": float(np.max(viol)),
+            "worst_spin": J, "worst_s": at}
 
 
 def violated_spin_above(cert: Certificate | None, jmax: int) -> int | None:
@@ -306,6 +326,9 @@ def violated_spin_above(cert: Certificate | None, jmax: int) -> int | None:
         return None
     tol = float(cert["tolerance"])
     over = [int(J) for J, v in cert["per_spin_max"].items() if int(J) > jmax and not v <= tol]
+    high = cert.get("high_spins") or {}
+    if high and not high["max_violation"] <= tol:
+        over.append(int(high["worst_spin"]))
     tail = cert.get("all_spin") or {}
     traced = tail.get("traced") or {}
     if not tail.get("passed", True) and traced.get("spin") is not None and traced["max_violation"] > tol:
@@ -325,6 +348,11 @@ def _status_note(cert: Certificate, status: str, config: FullConfig) -> str:
         return (f"unitarity violated by {cert['max_unitarity_violation']:.2e} > {config.tolerance:g} at "
                 f"J = {cert['worst_spin']}, s = {cert['worst_s']:.6g}: the value is an artefact (grid, spin cut or "
                 "precision), not an amplitude")
+    high = cert.get("high_spins") or {}
+    if high and not high["max_violation"] <= config.tolerance:
+        return (f"the unimposed wave J = {high['worst_spin']} is super-unitary, |S_J|² − 1 = "
+                f"{high['max_violation']:.2e} > {config.tolerance:g} at s = {high['worst_s']:.6g} (waves "
+                f"J = {high['spins'][0]} … {high['spins'][1]} checked one by one): impose more spins (--jmax)")
     tail = cert["all_spin"]
     if not tail["passed"]:
         tr = tail["traced"]

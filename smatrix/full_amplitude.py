@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.special import eval_legendre
 
 from .amplitude import Amplitude
 from .cache import cached_arrays, rows_agree
 from .grids import chebyshev_fractions, s_of_theta, theta_of_fraction
 from .kinematics import S0_CROSSING, t_of_z, u_of
-from .quadrature import PROJECTION_RULE, angular_rule
+from .partial_waves import legendre
+from .quadrature import HIGH_SPIN_FROM, PROJECTION_RULE, angular_rule, projection_rule, spins_by_rule
 from .wavelets import rho_wavelet, rho_wavelet_derivative, threshold_term, threshold_term_derivative
 
 def wavelet_pairs(nmax: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,16 +112,17 @@ def partial_wave_rows(basis: FullBasis, s, spins, chunk: int = 48) -> np.ndarray
     a = np.sqrt(basis.centres - 4.0)
     i, j = basis.pairs.T
     sl = basis.slices()
-    for start in range(0, s.size, chunk):
+    for (rule, ks), start in ((g, st) for g in spins_by_rule(spins) for st in range(0, s.size, chunk)):
         sc = s[start:start + chunk]
-        z, w = angular_rule(sc)
+        z, w = angular_rule(sc, rule)
         half = 0.5 * (sc[:, None] - 4.0)
         vt, vu = np.sqrt(4 + half * (1 - z)), np.sqrt(4 + half * (1 + z))  # sqrt(4 − t), sqrt(4 − u)
         Rt = (a - vt[..., None]) / (a + vt[..., None])
         Ru = (a - vu[..., None]) / (a + vu[..., None])
         rs = rho_wavelet(basis.centres[None, :], sc[:, None])
-        for k, J in enumerate(spins):
-            wP = (w * eval_legendre(J, z))[..., None]
+        for k, P in zip(ks, legendre([spins[k] for k in ks], z)):
+            J = spins[k]
+            wP = (w * P)[..., None]
             I = np.einsum("mqi->mi", wP * (Rt + Ru))
             K = np.matmul(np.ascontiguousarray(np.swapaxes(Rt * wP, 1, 2)), Ru)  # BLAS needs contiguous
             K = K + np.swapaxes(K, 1, 2)  # ∫_0^1 P_J [ρ_σ(t)ρ_τ(u) + ρ_σ(u)ρ_τ(t)]
@@ -139,7 +140,9 @@ def cached_partial_wave_rows(basis: FullBasis, s, spins) -> np.ndarray:
     """`partial_wave_rows` through the disk cache (keyed by Nmax, threshold term, grid, spins, rule)."""
     s = np.asarray(s, dtype=float)
     params = {"nmax": basis.nmax, "threshold": basis.threshold, "s": s.tolist(), "spins": list(spins),
-              "rule": PROJECTION_RULE}
+              "rule": PROJECTION_RULE,
+              **({"high_spin_rules": [projection_rule(J) for J in spins if J > HIGH_SPIN_FROM]}
+                 if max(spins, default=0) > HIGH_SPIN_FROM else {})}
     return cached_arrays("full-wavelet-rows", params, lambda: {"rows": partial_wave_rows(basis, s, spins)},
                          check=lambda A: rows_agree(A["rows"], lambda i: partial_wave_rows(basis, s[i], spins),
                                                     axis=1))["rows"]
@@ -151,7 +154,8 @@ class FullAmplitude(Amplitude):
     Partial waves are computed by evaluating T(s, t) itself on the angular rule, not through the
     basis rows the SDP used: the certificate is a second, independent evaluation. With the pair
     coefficients as a symmetric matrix M (M_ii = α_ii, M_ij = α_ij/2), the double products are
-    Σ_{x≠y} ρ(x)ᵀ M ρ(y) = (Σ_x ρ(x))ᵀ M (Σ_y ρ(y)) − Σ_x ρ(x)ᵀ M ρ(x), O(n²) per point."""
+    Σ_{x≠y} ρ(x)ᵀ M ρ(y) = 2[(M ρ_s)·(ρ_t + ρ_u) + ρ_tᵀ M ρ_u] over the channels x, y ∈ {s, t, u},
+    O(n²) per point."""
 
     model = "full"
     uses_longdouble = True   # results are marked where longdouble is float64 (smatrix.precision)
@@ -170,11 +174,13 @@ class FullAmplitude(Amplitude):
         self._const, self._thr = c[0], (c[1] if basis.threshold else 0.0)
 
     def _T_channels(self, rs, rt, ru, gsum):
-        """T from the wavelet values of the three channels (..., n) and g(s) + g(t) + g(u)."""
-        P = rs + rt + ru
-        quad = lambda x, y: np.sum((x @ self._M) * y, axis=-1)  # xᵀ M y through BLAS
-        pairs = quad(P, P) - quad(rs, rs) - quad(rt, rt) - quad(ru, ru)
-        return self._const + self._thr * gsum + P @ self._single + pairs
+        """T from the wavelet values of the three channels (..., n) and g(s) + g(t) + g(u); rs may
+        be broadcastable (m, 1, n) against rt, ru (m, Q, n): one energy per row, then M ρ_s is
+        formed once per energy and the only full product is the real ρ_tᵀ M ρ_u."""
+        tu = rt + ru
+        Ms = rs @ self._M
+        pairs = 2.0 * (np.sum(Ms * tu, axis=-1) + np.sum((rt @ self._M) * ru, axis=-1))
+        return self._const + self._thr * gsum + rs @ self._single + tu @ self._single + pairs
 
     def T(self, s, t) -> np.ndarray:
         """T(s, t) by direct summation (real s > 4 on the upper lip; t, u below threshold real)."""
@@ -189,17 +195,18 @@ class FullAmplitude(Amplitude):
         s = np.atleast_1d(np.asarray(s, dtype=float))
         spins = list(spins)
         out = np.empty((len(spins), s.size), dtype=complex)
-        for start in range(0, s.size, chunk):
-            sc = s[start:start + chunk]
-            z, w = angular_rule(sc)
-            t = t_of_z(sc[:, None], z)
-            u = 4.0 - sc[:, None] - t
-            c = self.basis.centres
-            rs = np.broadcast_to(rho_wavelet(c[None, :], sc[:, None])[:, None, :], t.shape + c.shape)
-            T = self._T_channels(rs, rho_wavelet(c, t[..., None]).real, rho_wavelet(c, u[..., None]).real,
-                                 threshold_term(sc)[:, None] + threshold_term(t).real + threshold_term(u).real)
-            for k, J in enumerate(spins):
-                out[k, start:start + chunk] = np.sum(w * eval_legendre(J, z) * T, axis=1) / (16 * np.pi)
+        c = self.basis.centres
+        for rule, ks in spins_by_rule(spins):       # high spins: a finer rule (projection_rule)
+            for start in range(0, s.size, chunk):
+                sc = s[start:start + chunk]
+                z, w = angular_rule(sc, rule)
+                t = t_of_z(sc[:, None], z)
+                u = 4.0 - sc[:, None] - t
+                rs = rho_wavelet(c[None, :], sc[:, None])[:, None, :]     # (m, 1, n): one energy per row
+                T = self._T_channels(rs, rho_wavelet(c, t[..., None]).real, rho_wavelet(c, u[..., None]).real,
+                                     threshold_term(sc)[:, None] + threshold_term(t).real + threshold_term(u).real)
+                for k, P in zip(ks, legendre([spins[k] for k in ks], z)):
+                    out[k, start:start + chunk] = np.sum(w * P * T, axis=1) / (16 * np.pi)
         return out
 
     def f(self, J: int, s) -> np.ndarray:

@@ -12,7 +12,25 @@ import numpy as np
 from scipy.special import eval_legendre
 
 from .kinematics import phase_space, t_of_z
-from .quadrature import angular_rule
+from .quadrature import HIGH_SPIN_FROM, angular_rule, projection_rule
+
+
+def legendre(spins, z) -> np.ndarray:
+    """P_J(z) for each J of `spins`, (len(spins), *z.shape): scipy's eval_legendre up to
+    HIGH_SPIN_FROM, above it one pass of the three-term recurrence up to max(spins)
+    ((n + 1) P_{n+1} = (2n + 1) z P_n − n P_{n−1}; eval_legendre costs O(J) per value and spin)."""
+    spins = list(spins)
+    z = np.asarray(z)
+    if not spins or max(spins) <= HIGH_SPIN_FROM:
+        return np.stack([eval_legendre(J, z) for J in spins]) if spins else np.empty((0, *z.shape))
+    where = {J: k for k, J in enumerate(spins)}
+    out = np.empty((len(spins), *z.shape), dtype=z.dtype)
+    prev, cur = np.ones_like(z), z.copy()
+    for n in range(max(spins) + 1):
+        if n in where:
+            out[where[n]] = prev
+        prev, cur = cur, ((2 * n + 3) * z * cur - (n + 1) * prev) / (n + 2)
+    return out
 
 
 def project(T, J: int, s) -> np.ndarray:
@@ -22,7 +40,7 @@ def project(T, J: int, s) -> np.ndarray:
     s_arr = np.atleast_1d(np.asarray(s, dtype=float))
     out = np.empty(s_arr.size, dtype=complex)
     for k, sk in enumerate(s_arr):
-        z, w = angular_rule(sk)
+        z, w = angular_rule(sk, projection_rule(J))
         z, w = z[0], w[0]
         t = t_of_z(sk, z)
         vals = T(np.full_like(t, sk), t)

@@ -2,6 +2,7 @@
 Taylor rows, the elastic maximum c0max/32π = 2.661336, inelasticity injection, bad input."""
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -195,3 +196,30 @@ def test_sdpb_solves_the_same_reduced_problem_as_clarabel():
     assert res.status == "optimal" and res.certificate["sdpb"]["duality_gap"] < 1e-20
     assert res.value == pytest.approx(ref.value, rel=1e-6)
     assert res.certificate["max_unitarity_violation"] < 1e-5
+
+
+def test_certificate_checks_the_unimposed_high_spins_one_by_one():
+    """A Nmax 12 max-c0 amplitude with η_0 of the 40π 2PRR profile injected (J ≤ 40 imposed, tests/data):
+    every wave the old certificate checked one by one (J ≤ 44) is unitary to 3e-7, but waves
+    J = 46 … 200 (the "high_spins" check, each with its resolving angular rule) are super-unitary by
+    ~4e-5 at s ≈ 2e4 above the last wavelet centre; the refinement is told to impose such a spin.
+    The elastic Nmax 8 maximum (2.6613) has none."""
+    from smatrix.certify import dense_check_points, wave_violation
+    from smatrix.grids import unitarity_grid
+    from smatrix.saved import amplitude_from_arrays
+    from smatrix.sdp.full_wavelet import high_spin_row, violated_spin_above
+    data = np.load(Path(__file__).parent / "data" / "full_n12_jmin0_40pi.npz", allow_pickle=False)
+    amp = amplitude_from_arrays(data)
+    s = dense_check_points(unitarity_grid(300), 1)
+    assert np.max(wave_violation(amp, s, amp.spins(44))) < 1e-6
+    high = high_spin_row(amp, s, 46)
+    assert high["max_violation"] > 1e-5 and 46 <= high["worst_spin"] <= 80 and 1e4 < high["worst_s"] < 1e5
+    cert = {"tolerance": 1e-6, "per_spin_max": {"44": 3e-7}, "high_spins": high, "all_spin": {"passed": True}}
+    assert violated_spin_above(cert, 40) == high["worst_spin"]
+
+
+def test_elastic_maximum_has_no_super_unitary_high_spin(elastic_max):
+    from smatrix.sdp.full_wavelet import HIGH_SPIN_CHECK
+    high = elastic_max.certificate["high_spins"]
+    assert high["spins"] == [22, HIGH_SPIN_CHECK] and high["max_violation"] < 1e-6
+    assert elastic_max.certificate["checks"]["high_spins"]["passed"]

@@ -57,6 +57,28 @@ def test_phi3_tree_equals_sum_of_independent_partial_waves(s):
         assert abs(Phi3Tree(g).f(J, s)[0] - _phi3_wave(J, s, g * g)) < 1e-13
 
 
+@pytest.mark.parametrize("s", [3e4, 1e7])
+def test_high_spin_waves_are_resolved_by_their_projection_rule(s):
+    """f_J of the φ³ tree against Legendre Q for J up to 200 (the all-spin row traces that far):
+    projection_rule(J) to ≤ 1e-7 relative; the default rule alone is off by up to 5e-2 at J = 200,
+    so the test sees the rule. The full amplitude's waves use the same rule (and the recurrence
+    for P_J agrees with scipy's)."""
+    from scipy.special import eval_legendre
+
+    from smatrix.partial_waves import legendre
+    from smatrix.quadrature import angular_rule
+    from smatrix.kinematics import t_of_z
+    tree = Phi3Tree(1.0)
+    for J in (100, 160, 200):
+        exact = _phi3_wave(J, s, 1.0)
+        assert abs(tree.f(J, s)[0] - exact) < 1e-7 * abs(exact)
+        z, w = angular_rule(s, PROJECTION_RULE)
+        default = np.sum(w[0] * eval_legendre(J, z[0]) * tree.T(s, t_of_z(s, z[0]))) / (16 * math.pi)
+        assert J < 160 or abs(default - exact) > 1e-5 * abs(exact)
+    z = np.linspace(-1, 1, 2001)
+    assert np.max(np.abs(legendre([66, 130, 200], z) - [eval_legendre(J, z) for J in (66, 130, 200)])) < 1e-12
+
+
 @pytest.fixture(scope="module")
 def zero_ddisc_max():
     from smatrix.sdp.zero_ddisc_wavelet import WaveletConfig, solve_wavelet
