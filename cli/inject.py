@@ -86,16 +86,26 @@ def markdown_table(table: dict) -> str:
                  else f"{b['nested_value'] - a['nested_value']:+.1e}" for a, b in zip(rs, rs[1:])]
         worst = [max((v for v in (r["max_unitarity_violation"], r["max_inelasticity_violation"]) if v is not None),
                      default=None) for r in rs]
-        # failed although J ≤ J_max + 4 pass: the optical all-spin tail (higher spins) is super-unitary
-        worst = [_e(w) + (" (tail)" if w is not None and not r["certified"] and w <= r["tolerance"] else "")
+        # failed although J ≤ J_max + 4 pass: an unimposed wave checked one by one ("high J", up to 200)
+        # or the optical all-spin tail (higher spins) is super-unitary
+        worst = [_e(w) + (("" if r.get("high_spins_max") is None or r["high_spins_max"] <= r["tolerance"]
+                           else f" (high J {_e(r['high_spins_max'])})") or " (tail)"
+                          if w is not None and not r["certified"] and w <= r["tolerance"] else "")
                  for w, r in zip(worst, rs)]
         lines.append(f"| {jmin} | " + " | ".join(vals + steps) + " | "
                      + " / ".join("✓" if r["certified"] else "✗" for r in rs) + " | "
                      + " / ".join(worst) + " | "
                      + " / ".join(str(r.get("points") or "—") for r in rs) + " | "
-                     + " / ".join(str(r.get("jmax") or "—") for r in rs) + " | "
+                     + " / ".join(_spin_cell(r) for r in rs) + " | "
                      + " / ".join(f"{r['seconds']:.0f}" for r in rs) + " |")
     return "\n".join(lines)
+
+
+def _spin_cell(r: dict) -> str:
+    """The imposed spin cut, and the band above it with its energy window: "32 + 68 @ 3.5e3–5.3e5"."""
+    band = r.get("spin_band")
+    cut = str(r.get("jmax") or "—")
+    return cut if not band else f"{cut} + {band[0]} @ {band[1]:.1e}–{band[2]:.1e}"
 
 
 def _value_cell(r: dict) -> str:
@@ -150,7 +160,7 @@ def _run(a) -> int:
             raise BadInput(f"--solution {a.solution}: 2PRR amplitude at c0/π = {twoprr.c0 / math.pi:.6g}, the "
                            f"profile at {'unknown c0' if c0 is None else format(c0 / math.pi, '.6g')}")
     say = None if a.json else (lambda r: print(f"  Nmax {r['nmax']:2d}  J_min {r['jmin']:3d}  {r['points']} points  "
-                                              f"J ≤ {r['jmax']}  "
+                                              f"J ≤ {_spin_cell(r)}  "
                                               f"{'—' if r['value'] is None else format(r['value'], '.7f')}  "
                                               f"certified {r['certified']}  |S|²−1 {_e(r['max_unitarity_violation'])}  "
                                               f"|S|²−1+η {_e(r['max_inelasticity_violation'])}  {r['seconds']:.0f} s",

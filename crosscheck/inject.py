@@ -22,7 +22,8 @@ import numpy as np
 
 from smatrix.certify import DEFAULT_TOLERANCE
 from smatrix.refine import Attempt, RefineBudget, refine_jointly
-from smatrix.sdp.full_wavelet import FullConfig, eta_nodes, solve_full, violated_spin_above, with_eta_nodes
+from smatrix.sdp.full_wavelet import (FullConfig, eta_nodes, solve_full, spin_band_asked, violated_spin_above,
+                                      with_eta_nodes)
 from smatrix.errors import BadInput
 from smatrix.grids import above_threshold, unitarity_grid
 from smatrix.inelasticity import InelasticityProfile, load_profile
@@ -121,6 +122,7 @@ def _row(jmin: int, nmax: int, res, objective: str) -> dict:
             "certified": bool(res.certified), "max_unitarity_violation": cert.get("max_unitarity_violation"),
             "max_inelasticity_violation": cert.get("max_inelasticity_violation"),
             "worst_spin": cert.get("worst_spin"), "worst_s": cert.get("worst_s"), "jmax": res.config.get("jmax"),
+            "spin_band": res.config.get("spin_band"), "high_spins_max": (cert.get("high_spins") or {}).get("max_violation"),
             "tolerance": cert.get("tolerance"), "eta_tolerance": cert.get("eta_tolerance"),
             "per_spin_max": cert.get("per_spin_max"), "all_spin_passed": (cert.get("all_spin") or {}).get("passed"),
             "rank_kept": cert.get("rank_kept"), "svd_cutoff": cert.get("svd_cutoff"), "seconds": res.seconds,
@@ -143,7 +145,7 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
     # largest J_min, and the union of the points and the spins the rows' certificates asked for, at
     # this and the smaller Nmax; a certified prefix of rows is kept, smatrix.refine.refine_jointly)
     start = with_eta_nodes(grid, eta_nodes(profile, max(cfg.jmins), grid[0], grid[-1]))
-    jmax = cfg.jmax
+    jmax, band = cfg.jmax, None       # the spin cut, and the spin band above it (waves above `jmax_limit`)
     budget = RefineBudget(rounds=cfg.rounds, per_round=cfg.per_round, confirm=0, seconds=math.inf)
     for nmax in cfg.nmaxs:
         configs = [FullConfig(nmax=nmax, jmax=cfg.jmax, grid=cfg.grid, svd_cutoff=cfg.svd_cutoff, solver=cfg.solver,
@@ -151,16 +153,17 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
                               inelasticity=cfg.eta if jmin >= 0 else None, eta_extend=cfg.eta_extend, rounds=0)
                    for jmin in sorted(cfg.jmins)]
 
-        def solve_rows(points, first, jmax, configs=configs, nmax=nmax):
+        def solve_rows(points, first, jmax, band, configs=configs, nmax=nmax):
             atts = []
             for fc in configs[first:]:
-                fc = replace(fc, jmax=jmax)
+                fc = replace(fc, jmax=jmax, spin_band=band if band is not None and band[0] > jmax else None)
                 res = solve_full(cfg.objective, fixed_c0, fc, points=points)
                 if res.value is None and fc.svd_cutoff != FALLBACK_CUTOFF:
                     res = _fallback(res, cfg.objective, fixed_c0, replace(fc, svd_cutoff=FALLBACK_CUTOFF), points)
                 check = res.extra.pop("check", None) or {}
                 atts.append(Attempt(res, check.get("s"), check.get("violation"),
-                                    spin=violated_spin_above(res.certificate, jmax)))
+                                    spin=violated_spin_above(res.certificate, jmax),
+                                    band=spin_band_asked(res.certificate, cfg.jmax_limit)))
                 solved = {**_row(fc.jmin, nmax, res, cfg.objective), "points": int(points.size), "jmax": jmax}
                 attempts.append({k: solved[k] for k in ATTEMPT_KEYS})
                 if progress is not None:
@@ -168,7 +171,8 @@ def injection_table(cfg: InjectConfig, progress=None) -> dict:
             return atts
 
         # the next Nmax starts from these points and spins
-        results, start, jmax = refine_jointly(solve_rows, start, budget, spins=jmax, spin_limit=cfg.jmax_limit)
+        results, start, jmax, band = refine_jointly(solve_rows, start, budget, spins=jmax,
+                                                    spin_limit=cfg.jmax_limit, band=band)
         points_by_nmax[str(nmax)] = start.tolist()
         for fc, res in zip(configs, results):
             rows.append({**_row(fc.jmin, nmax, res, cfg.objective),

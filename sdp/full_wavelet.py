@@ -64,6 +64,7 @@ class FullConfig:
     inelasticity: str | None = None  # path of an η_J(s) file (smatrix.inelasticity schema)
     eta_extend: str = "error"        # η outside the file's s range: error | zero | hold
     rounds: int = 6                  # adaptive refinement: re-solves with the violating points imposed (0 = off)
+    spin_band: tuple[int, float, float] | None = None   # (J_band, s_lo, s_hi): also even J_max < J ≤ J_band at s_lo ≤ s ≤ s_hi
 
     def validate(self) -> None:
         if self.nmax < 1:
@@ -76,6 +77,11 @@ class FullConfig:
             raise BadInput(f"`jmin` {self.jmin} needs an inelasticity file (`inelasticity`)")
         if self.jmin > self.jmax:
             raise BadInput(f"`jmin` {self.jmin} exceeds `jmax` {self.jmax}")
+        if self.spin_band is not None:
+            J, lo, hi = self.spin_band
+            if J % 2 or J <= self.jmax or not (4.0 < lo < hi):
+                raise BadInput(f"`spin_band` (J, s_lo, s_hi) needs an even J > `jmax` {self.jmax} and "
+                               f"4 < s_lo < s_hi, got {self.spin_band}")
 
 
 def _spins(jmax: int) -> list[int]:
@@ -182,9 +188,21 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
         eta_p = _eta(profile, config.jmin, spins, points)
         rows_ = _reduced_rows(basis, points, spins, eta_p, config.uv_condition, s_grid)
         B, keep, re_S1, im_S, taylor = rows_["B"], rows_["keep"], rows_["re_S1"], rows_["im_S"], rows_["taylor"]
+        eta_rows = eta_p.ravel()[keep]
+        band_cones = 0
+        if config.spin_band is not None:       # the high spins, elastic (J > J_min), in their energy window
+            J_band, lo, hi = config.spin_band
+            s_band = points[(points >= lo) & (points <= hi)]
+            band_spins = list(range(config.jmax + 2, J_band + 1, 2))
+            if s_band.size:
+                extra = _reduced_rows(basis, s_band, band_spins, np.zeros((len(band_spins), s_band.size)),
+                                      config.uv_condition)
+                re_S1, im_S = np.vstack([re_S1, extra["re_S1"]]), np.vstack([im_S, extra["im_S"]])
+                eta_rows = np.concatenate([eta_rows, np.zeros(extra["re_S1"].shape[0])])
+                band_cones = int(extra["re_S1"].shape[0])
         attempts, best = [], None
         for cutoff in (SVD_LADDER if config.svd_cutoff is None else (config.svd_cutoff,)):
-            red = solve_reduced(UnitarityRows(re_S1, im_S, taylor["c0"], taylor["c2"], eta=eta_p.ravel()[keep]),
+            red = solve_reduced(UnitarityRows(re_S1, im_S, taylor["c0"], taylor["c2"], eta=eta_rows),
                                 objective, c0, config.solver, cutoff)
             if red.gamma is None:
                 attempts.append({"svd_cutoff": cutoff, "status": red.solve.status})
@@ -203,7 +221,7 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
         coef = amp.coefficients
         cert.update({"ansatz_size": basis.size, "wavelets": int(basis.centres.size), "pairs": int(len(basis.pairs)),
                      "spins_imposed": spins, "unitarity_grid": config.grid, "imposed_points": int(points.size),
-                     "cones": int(np.sum(keep)),
+                     "cones": int(np.sum(keep)) + band_cones, "spin_band": config.spin_band, "band_cones": band_cones,
                      "rows_below_roundoff": int(np.sum(~keep)), "svd_cutoff": cutoff, "rank_kept": red.rank_kept,
                      "condition_dropped": red.condition_dropped, "max_abs_coefficient": float(np.max(np.abs(coef))),
                      "uv_residual_T_inf": float(basis.infinity_row() @ coef.astype(float)),
@@ -296,7 +314,7 @@ def certify_full(amp: FullAmplitude, s_grid, config: FullConfig,
         checks["inelasticity"] = Check.at_most(inelastic, config.eta_tolerance)
     all_spin = all_spin_check(amp, s, spins, -viol, config.tolerance)  # Σ_J (2J+1) η_J from T (optical)
     checks["all_spin"] = Check.stated(all_spin["passed"])
-    high = high_spin_row(amp, dense_check_points(s_grid, 1), max(spins) + 2)
+    high = high_spin_row(amp, dense_check_points(s_grid, 1), max(spins) + 2, config.tolerance)
     if high is not None:
         checks["high_spins"] = Check.at_most(high["max_violation"], config.tolerance)
     facts = {"worst_spin": worst_spin, "worst_s": worst_s, "high_spins": high,
@@ -306,16 +324,35 @@ def certify_full(amp: FullAmplitude, s_grid, config: FullConfig,
     return unitarity_certificate(s, viol, spins, config.tolerance, checks=checks, facts=facts), s, combined
 
 
-def high_spin_row(amp: FullAmplitude, s, first: int, last: int = HIGH_SPIN_CHECK) -> dict | None:
-    """max(|S_J|² − 1) over the even J = first … last at the energies s, and where (None when
-    first > last): the certificate's check "high_spins"."""
-    spins = list(range(first + first % 2, last + 1, 2))
-    if not spins:
+def high_spin_row(amp: FullAmplitude, s, first: int, tolerance: float, last: int = HIGH_SPIN_CHECK) -> dict | None:
+    """max(|S_J|² − 1) over the even J = first … last at the energies s, and where; the spins and
+    energies where it exceeds `tolerance` (`over`, None if nowhere). None when first > last: the
+    certificate's check "high_spins"."""
+    spins = np.arange(first + first % 2, last + 1, 2)
+    if not spins.size:
         return None
-    viol = wave_violation(amp, s, spins)
-    J, at = worst_point(s, viol, spins)
-    return {"spins": [spins[0], spins[-1]], "points": int(np.size(s)), "max_violation": float(np.max(viol)),
-            "worst_spin": J, "worst_s": at}
+    s = np.asarray(s, dtype=float)
+    viol = wave_violation(amp, s, spins.tolist())
+    J, at = worst_point(s, viol, spins.tolist())
+    bad = viol > tolerance
+    over = None if not bad.any() else {"spins": [int(spins[bad.any(axis=1)].min()), int(spins[bad.any(axis=1)].max())],
+                                       "s": [float(s[bad.any(axis=0)].min()), float(s[bad.any(axis=0)].max())]}
+    return {"spins": [int(spins[0]), int(spins[-1])], "points": int(s.size), "max_violation": float(np.max(viol)),
+            "worst_spin": J, "worst_s": at, "over": over}
+
+
+BAND_MARGIN = (8, 1.5)   # a requested band: 8 spins above the highest violated one, energies widened 1.5× each side
+
+
+def spin_band_asked(cert: Certificate | None, above: int) -> tuple[int, float, float] | None:
+    """The spin band (J_band, s_lo, s_hi) that imposes the unimposed waves the certificate found
+    violated above spin `above` (check "high_spins"), with BAND_MARGIN; None when there are none.
+    Waves up to `above` are the global spin cut's (`violated_spin_above`)."""
+    over = ((cert or {}).get("high_spins") or {}).get("over")
+    if over is None or over["spins"][1] <= above:
+        return None
+    dJ, ds = BAND_MARGIN
+    return min(HIGH_SPIN_CHECK, over["spins"][1] + dJ), over["s"][0] / ds, over["s"][1] * ds
 
 
 def violated_spin_above(cert: Certificate | None, jmax: int) -> int | None:

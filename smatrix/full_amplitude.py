@@ -97,7 +97,7 @@ class FullBasis:
 def threshold_projection(J: int, s) -> np.ndarray:
     """G_J(s) = ∫_{−1}^{1} P_J(z) / sqrt(4 − t(z)) dz = (4/(2J+1)) (√s − 2)^J / (√s + 2)^{J+1}."""
     r = np.sqrt(np.asarray(s, dtype=float))
-    return 4.0 / (2 * J + 1) * (r - 2) ** J / (r + 2) ** (J + 1)
+    return 4.0 / (2 * J + 1) * ((r - 2) / (r + 2)) ** J / (r + 2)     # the ratio first: no overflow at high J
 
 
 def partial_wave_rows(basis: FullBasis, s, spins, chunk: int = 48) -> np.ndarray:
@@ -205,8 +205,11 @@ class FullAmplitude(Amplitude):
                 rs = rho_wavelet(c[None, :], sc[:, None])[:, None, :]     # (m, 1, n): one energy per row
                 T = self._T_channels(rs, rho_wavelet(c, t[..., None]).real, rho_wavelet(c, u[..., None]).real,
                                      threshold_term(sc)[:, None] + threshold_term(t).real + threshold_term(u).real)
+                # the terms of s alone project onto J = 0 only (∫_0^1 P_J dz = 0 for even J ≥ 2): left out
+                # above J = 0, where the rule's own error on them (1/√(s − 4) at threshold) would remain
+                T_tu = T - (self._const + self._thr * threshold_term(sc)[:, None] + (rs @ self._single))
                 for k, P in zip(ks, legendre([spins[k] for k in ks], z)):
-                    out[k, start:start + chunk] = np.sum(w * P * T, axis=1) / (16 * np.pi)
+                    out[k, start:start + chunk] = np.sum(w * P * (T if spins[k] == 0 else T_tu), axis=1) / (16 * np.pi)
         return out
 
     def f(self, J: int, s) -> np.ndarray:

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 PROJECTION_RULE = {"forward_nodes": 32, "panels": 24, "per_panel": 12}
-HIGH_SPIN_FROM = 64     # PROJECTION_RULE resolves P_J up to here (|S_J|² to ≤ 1e-10 for s ≤ 1e8, measured)
+HIGH_SPIN_FROM = 44     # PROJECTION_RULE resolves P_J up to here (|S_J|² to ≤ 2e-12 up to s = 1e16, measured)
 UNPHYSICAL_ORDER = 64   # Gauss–Legendre nodes in z on [0, 1] where s is complex or s ≤ 4
 
 
@@ -51,13 +51,13 @@ def panel_rule(edges, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
 def projection_rule(J: int) -> dict:
     """The angular rule that resolves P_J(z): PROJECTION_RULE up to J = HIGH_SPIN_FROM; above it the
     forward nodes and the panels grow with J (P_J has ~J/6 zeros on z ∈ [0, ½] and the widest panel
-    must hold a few of its oscillations). Measured on full-model amplitudes at s = 5e3 … 1e8 against
-    a rule with 400 forward nodes and 200 panels: |S_J|² to ≤ 2e-9 for J ≤ 200, where
-    PROJECTION_RULE is off by up to 5e-4 at J = 200."""
+    must hold a few of its oscillations: panels in proportion to J and to the y = log(1 + τ) range,
+    i.e. to log s). Measured on full-model amplitudes at s = 5e3 … 1e16 against rules with 2–4× the
+    nodes: |S_J|² to ≤ 1e-8 for J ≤ 200, where PROJECTION_RULE is off by up to 5e-4 at J = 200."""
     if J <= HIGH_SPIN_FROM:
         return PROJECTION_RULE
     top = -(-J // 32) * 32          # one rule per band of 16 spins (J rounded up to a multiple of 32)
-    return {"forward_nodes": top // 2 + 16, "panels": top // 3, "per_panel": 12}
+    return {"forward_nodes": top // 2 + 16, "panels": top // 3, "per_panel": 12, "panels_per_unit_y": top / 48}
 
 
 def spins_by_rule(spins) -> list[tuple[dict, list[int]]]:
@@ -91,12 +91,17 @@ def _forward_rule(s: np.ndarray, rule: dict) -> tuple[np.ndarray, np.ndarray]:
     d = s - 4.0
     va, wa = gauss_legendre(rule["forward_nodes"])
     vb, wb = gauss_legendre(rule["per_panel"])
-    P = rule["panels"]
     z_split = np.where(d > 8.0, 0.5, 0.0)
     za, wza = z_split * va, z_split * wa
-    h = np.log1p(0.5 * d * (1 - z_split)) / P
-    y = (np.arange(P)[:, None] + vb[None, :]).ravel()[None, :] * h
-    wy = np.tile(wb, P)[None, :] * h
+    span = np.log1p(0.5 * d * (1 - z_split))         # the y range of the panels
+    # a fixed number of panels, or (high spins) as many as each energy's y range needs: rows with
+    # fewer panels are padded with weightless nodes at z = 1, so no energy's rule depends on the others
+    P = np.maximum(rule["panels"], np.ceil(rule.get("panels_per_unit_y", 0.0) * span)).astype(int)
+    k = np.repeat(np.arange(int(P.max())), vb.size)[None, :]
+    used = k < P
+    h = span / P
+    y = np.where(used, (k + np.tile(vb, int(P.max()))[None, :]) * h, 0.0)
+    wy = np.where(used, np.tile(wb, int(P.max()))[None, :] * h, 0.0)
     tau = np.expm1(y)
     return (np.concatenate([za, 1 - 2 * tau / d], axis=1),
             np.concatenate([wza, wy * (1 + tau) * 2 / d], axis=1))

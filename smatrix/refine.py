@@ -52,6 +52,14 @@ class Attempt:
     violation: np.ndarray | None = None
     remeasure: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None  # factor → (s, violation)
     spin: int | None = None   # the highest spin above the imposed ones the re-measurement found violated
+    band: tuple[int, float, float] | None = None   # (J, s_lo, s_hi): spins to impose in an energy window only
+
+
+def merge_bands(a: tuple[int, float, float] | None, b: tuple[int, float, float] | None):
+    """The smallest band containing both (J up to the larger spin, the union window); None if neither."""
+    if a is None or b is None:
+        return a if b is None else b
+    return max(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2])
 
 
 def violating_points(check_s: np.ndarray, violation: np.ndarray, threshold: float, per_round: int,
@@ -126,19 +134,23 @@ def refine_until_certified(solve_at: Callable[[np.ndarray], Attempt], points: np
 
 def refine_jointly(solve_rows: Callable[..., list[Attempt]], points: np.ndarray,
                    budget: RefineBudget = RefineBudget(), spins: int | None = None,
-                   spin_limit: int | None = None) -> tuple[list[Result], np.ndarray, int | None]:
+                   spin_limit: int | None = None, band: tuple[int, float, float] | None = None
+                   ) -> tuple[list[Result], np.ndarray, int | None, tuple[int, float, float] | None]:
     """The loop for the rows of a table whose constraint sets are nested (row k + 1 imposes more than
     row k, e.g. the J_min of P2 Tables 2–3), which must stay nested after refinement.
-    `solve_rows(points, first)` (`solve_rows(points, first, spins)` when `spins` is given: the highest
-    imposed spin) solves rows first, first + 1, … . Each round, the uncertified rows' re-measurements
-    propose their `violating_points`; the union is added, and when some row's violation sits at a
-    spin above `spins` (`Attempt.spin`) the imposed spins grow to the highest such spin (at most
-    `spin_limit`); the rows from the first uncertified one on are re-solved. A certified prefix of
+    `solve_rows(points, first)` (`solve_rows(points, first, spins, band)` when `spins` is given: the
+    highest imposed spin, and the spin band imposed in an energy window only, or None) solves rows
+    first, first + 1, … . Each round, the uncertified rows' re-measurements propose their
+    `violating_points`; the union is added, and when some row's violation sits at a spin above
+    `spins` (`Attempt.spin`) the imposed spins grow to the highest such spin (at most `spin_limit`);
+    the bands the rows ask for (`Attempt.band`, waves above the limit) are merged into one; the rows
+    from the first uncertified one on are re-solved. A certified prefix of
     rows is kept: its points and spins are subsets of every later row's, so each row is certified
     and its constraint set still contains the next row's (max c0 non-increasing, min c2
     non-decreasing down the table). Ends when every row is certified or the budget is spent (a spin
     step counts as a round). Returns the Results (each with the shared `certificate["refinement"]`;
-    `certificate["imposed_points"]` says on how many points), the final points and the final spin cut."""
+    `certificate["imposed_points"]` says on how many points), the final points, the final spin cut
+    and the final band."""
     t0 = time.perf_counter()
     start = np.sort(np.asarray(points, dtype=float))
     current = start
@@ -146,9 +158,10 @@ def refine_jointly(solve_rows: Callable[..., list[Attempt]], points: np.ndarray,
     atts: list[Attempt] = []
     kept = 0
     while True:
-        atts = atts[:kept] + (solve_rows(current, kept) if spins is None else solve_rows(current, kept, spins))
+        atts = atts[:kept] + (solve_rows(current, kept) if spins is None else solve_rows(current, kept, spins, band))
         results = [a.result for a in atts]
-        rounds.append({"round": len(rounds), "points": int(current.size), "spins": spins, "first_row_solved": kept,
+        rounds.append({"round": len(rounds), "points": int(current.size), "spins": spins, "band": band,
+                       "first_row_solved": kept,
                        "values": [r.value for r in results], "certified": [bool(r.certified) for r in results],
                        "violations": [(r.certificate or {}).get("max_unitarity_violation") for r in results],
                        "elapsed": time.perf_counter() - t0})
@@ -157,24 +170,27 @@ def refine_jointly(solve_rows: Callable[..., list[Attempt]], points: np.ndarray,
         failing = [a for a in atts[kept:] if a.violation is not None and not a.result.certified]
         new = [violating_points(a.check_s, a.violation, budget.target * float(a.result.certificate["tolerance"]),
                                 budget.per_round, budget.neighbours) for a in failing]
-        grown_spins = spins
+        grown_spins, grown_band = spins, band
         if spins is not None:
             asked = [a.spin for a in failing if a.spin is not None and a.spin > spins]
             if asked:
                 grown_spins = max(asked) if spin_limit is None else min(max(asked), spin_limit)
-        if kept == len(atts) or not new:
+            for a in failing:
+                grown_band = merge_bands(grown_band, a.band)
+        if kept == len(atts) or not (new or grown_band != band):
             break
-        grown = merge_points(current, np.concatenate(new))
-        if ((grown.size == current.size and grown_spins == spins) or len(rounds) > budget.rounds
+        grown = merge_points(current, np.concatenate(new)) if new else current
+        if ((grown.size == current.size and grown_spins == spins and grown_band == band) or len(rounds) > budget.rounds
                 or grown.size - start.size > budget.max_added or time.perf_counter() - t0 > budget.seconds):
             break
-        current, spins = grown, grown_spins
+        current, spins, band = grown, grown_spins, grown_band
     log = {"rounds": rounds, "budget": asdict(budget), "points_added": int(current.size - start.size),
-           "spins": spins, "spin_limit": spin_limit, "passed": all(r.certified for r in results), "shared": True}
+           "spins": spins, "spin_limit": spin_limit, "band": band, "passed": all(r.certified for r in results),
+           "shared": True}
     for r in results:
         if r.certificate is not None:
             r.certificate["refinement"] = log
-    return results, current, spins
+    return results, current, spins, band
 
 
 def _confirmation(res: Result, imposed: np.ndarray, s: np.ndarray, violation: np.ndarray, factor: int) -> None:
@@ -188,4 +204,4 @@ def _confirmation(res: Result, imposed: np.ndarray, s: np.ndarray, violation: np
     res.certified = cert.passed
 
 
-__all__ = ["Attempt", "RefineBudget", "merge_points", "refine_jointly", "refine_until_certified", "violating_points"]
+__all__ = ["Attempt", "RefineBudget", "merge_bands", "merge_points", "refine_jointly", "refine_until_certified", "violating_points"]

@@ -93,7 +93,7 @@ def test_refine_jointly_shares_one_point_set_and_certifies_every_row():
             atts.append(Attempt(res, check, v))
         return atts
 
-    results, points, _ = refine_jointly(solve_rows, np.array([5.0, 15.0]), RefineBudget(rounds=4, per_round=1))
+    results, points, _, _ = refine_jointly(solve_rows, np.array([5.0, 15.0]), RefineBudget(rounds=4, per_round=1))
     assert all(r.certified for r in results) and [r.value for r in results] == [0.0, 1.0, 2.0, 3.0]
     assert all(np.min(np.abs(points - c)) <= 0.02 for c in (6.0, 9.0, 13.0))
     # round 0 all rows; row 0 certified and kept; then from the first uncertified row on, on growing points
@@ -114,7 +114,7 @@ def test_refine_jointly_grows_the_imposed_spins_where_the_violation_sits_above_t
     needs = {0: 16, 1: 20, 2: 24}          # the spin cut each row needs to be certified
     calls = []
 
-    def solve_rows(points, first, jmax):
+    def solve_rows(points, first, jmax, band):
         calls.append((first, jmax))
         atts = []
         for row in range(first, 3):
@@ -127,14 +127,45 @@ def test_refine_jointly_grows_the_imposed_spins_where_the_violation_sits_above_t
         return atts
 
     budget = RefineBudget(rounds=4, per_round=1, neighbours=False)
-    results, points, jmax = refine_jointly(solve_rows, np.array([5.0, 15.0]), budget, spins=16)
+    results, points, jmax, _ = refine_jointly(solve_rows, np.array([5.0, 15.0]), budget, spins=16)
     assert all(r.certified for r in results) and jmax == 24
     assert calls[0] == (0, 16) and calls[1] == (1, 24)     # row 0 kept at J ≤ 16; rows 1–2 at the larger cut
     assert results[0].certificate["refinement"]["spins"] == 24
     # with the cut limited below what row 2 needs it stays uncertified, honestly
     calls.clear()
-    results, _, jmax = refine_jointly(solve_rows, np.array([5.0, 15.0]), budget, spins=16, spin_limit=20)
+    results, _, jmax, _ = refine_jointly(solve_rows, np.array([5.0, 15.0]), budget, spins=16, spin_limit=20)
     assert jmax == 20 and [r.certified for r in results] == [True, True, False]
+
+
+def test_refine_jointly_imposes_a_spin_band_where_waves_above_the_limit_fail():
+    """A row whose violation sits at spins above `spin_limit` in an energy window (J = 60 at s ∈ [2e4,
+    3e4] while J ≤ 32 is the cut): the loop merges the bands the rows ask for and re-solves with it,
+    with no new points needed; the band is reported and kept for every later row (nested sets)."""
+    from smatrix.refine import Attempt, RefineBudget, merge_bands, refine_jointly
+    from smatrix.result import Result
+
+    assert merge_bands(None, (40, 1e4, 2e4)) == (40, 1e4, 2e4)
+    assert merge_bands((40, 1e4, 2e4), (60, 3e3, 1.5e4)) == (60, 3e3, 2e4)
+    check = np.linspace(5.0, 15.0, 51)
+    bands = []
+
+    def solve_rows(points, first, jmax, band):
+        bands.append(band)
+        atts = []
+        for row in range(first, 2):
+            ok = row == 0 or (band is not None and band[0] >= 60 and band[1] <= 2e4 and band[2] >= 3e4)
+            res = Result(method="toy", model="toy", objective="max-c0", c0=None, c2=None, value=float(row),
+                         bound_kind="primal (achieved)", status="optimal", certified=ok,
+                         certificate={"tolerance": 1e-6}, solver="none", seconds=0.0, config={})
+            asked = None if ok else (68, 2e4 / 1.5, 3e4 * 1.5)
+            atts.append(Attempt(res, check, np.zeros_like(check) if ok else np.full_like(check, 1e-8), band=asked))
+        return atts
+
+    results, points, jmax, band = refine_jointly(solve_rows, np.array([5.0, 15.0]),
+                                                 RefineBudget(rounds=3, per_round=1), spins=32, spin_limit=32)
+    assert all(r.certified for r in results) and jmax == 32 and band == (68, 2e4 / 1.5, 4.5e4)
+    assert bands == [None, band] and points.size == 2
+    assert results[1].certificate["refinement"]["band"] == band
 
 
 def test_the_spin_to_impose_is_the_highest_violated_unimposed_wave_or_the_traced_tail():

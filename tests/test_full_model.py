@@ -207,15 +207,17 @@ def test_certificate_checks_the_unimposed_high_spins_one_by_one():
     from smatrix.certify import dense_check_points, wave_violation
     from smatrix.grids import unitarity_grid
     from smatrix.saved import amplitude_from_arrays
-    from smatrix.sdp.full_wavelet import high_spin_row, violated_spin_above
+    from smatrix.sdp.full_wavelet import high_spin_row, spin_band_asked, violated_spin_above
     data = np.load(Path(__file__).parent / "data" / "full_n12_jmin0_40pi.npz", allow_pickle=False)
     amp = amplitude_from_arrays(data)
     s = dense_check_points(unitarity_grid(300), 1)
     assert np.max(wave_violation(amp, s, amp.spins(44))) < 1e-6
-    high = high_spin_row(amp, s, 46)
+    high = high_spin_row(amp, s, 46, 1e-6)
     assert high["max_violation"] > 1e-5 and 46 <= high["worst_spin"] <= 80 and 1e4 < high["worst_s"] < 1e5
     cert = {"tolerance": 1e-6, "per_spin_max": {"44": 3e-7}, "high_spins": high, "all_spin": {"passed": True}}
     assert violated_spin_above(cert, 40) == high["worst_spin"]
+    J_band, lo, hi = spin_band_asked(cert, 40)           # the band that imposes them
+    assert J_band >= high["over"]["spins"][1] and lo < high["worst_s"] < hi and spin_band_asked(cert, 200) is None
 
 
 def test_elastic_maximum_has_no_super_unitary_high_spin(elastic_max):
