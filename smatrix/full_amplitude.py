@@ -141,8 +141,7 @@ def cached_partial_wave_rows(basis: FullBasis, s, spins) -> np.ndarray:
     s = np.asarray(s, dtype=float)
     params = {"nmax": basis.nmax, "threshold": basis.threshold, "s": s.tolist(), "spins": list(spins),
               "rule": PROJECTION_RULE,
-              **({"high_spin_rules": [projection_rule(J) for J in spins if J > HIGH_SPIN_FROM]}
-                 if max(spins, default=0) > HIGH_SPIN_FROM else {})}
+              **({"high_spin_rule": projection_rule(max(spins))} if max(spins, default=0) > HIGH_SPIN_FROM else {})}
     return cached_arrays("full-wavelet-rows", params, lambda: {"rows": partial_wave_rows(basis, s, spins)},
                          check=lambda A: rows_agree(A["rows"], lambda i: partial_wave_rows(basis, s[i], spins),
                                                     axis=1))["rows"]

@@ -61,12 +61,13 @@ def projection_rule(J: int) -> dict:
 
 
 def spins_by_rule(spins) -> list[tuple[dict, list[int]]]:
-    """The spins grouped by their `projection_rule` (positions kept): [(rule, [k, …]), …]."""
-    groups: dict[str, tuple[dict, list[int]]] = {}
-    for k, J in enumerate(spins):
-        rule = projection_rule(J)
-        groups.setdefault(repr(sorted(rule.items())), (rule, []))[1].append(k)
-    return list(groups.values())
+    """The spins (positions kept) in at most two groups: J ≤ HIGH_SPIN_FROM on PROJECTION_RULE, the
+    others together on the `projection_rule` of the largest (one evaluation of the amplitude on
+    its nodes serves them all): [(rule, [k, …]), …]."""
+    low = [k for k, J in enumerate(spins) if J <= HIGH_SPIN_FROM]
+    high = [k for k, J in enumerate(spins) if J > HIGH_SPIN_FROM]
+    return ([(PROJECTION_RULE, low)] if low else []) + \
+        ([(projection_rule(max(spins[k] for k in high)), high)] if high else [])
 
 
 def angular_rule(s, rule: dict = PROJECTION_RULE, full: bool = False) -> tuple[np.ndarray, np.ndarray]:

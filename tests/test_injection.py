@@ -26,7 +26,7 @@ def eta0_file(tmp_path_factory):
 
 
 def test_wavelet_injection_moves_bounds_inwards_and_is_certified(eta0_file):
-    cfg = dict(nmax=8, grid=600)
+    cfg = dict(nmax=8, grid=500)      # (on grid 600 Clarabel breaks down on the elastic problem on some machines)
     top = [solve_wavelet("max-c0", None, WaveletConfig(**cfg, inelasticity=p)) for p in (None, eta0_file)]
     low = [solve_wavelet("min-c2", C0, WaveletConfig(**cfg, inelasticity=p)) for p in (None, eta0_file)]
     assert top[1].value < top[0].value * (1 - 0.05)          # measured 242.84 → 210.55

@@ -39,7 +39,7 @@ def test_primal_nn_boundaries_at_one_slice_are_certified_and_within_tolerance_of
         gap = sign * (r.value - dual) / dual               # ≥ 0 on the allowed side
         assert -1e-7 <= gap <= METHODS["primal-nn"].tolerance, (objective, r.value, dual)
     inside, outside = r.certificate["boundary"]["bracket"]
-    assert inside == r.value and (outside - inside) / inside <= cfg.rel_tol
+    assert inside == pytest.approx(r.value, rel=1e-14) and (outside - inside) / inside <= cfg.rel_tol
     assert "Re f0" in r.certificate["boundary"]["outside_reason"]
 
 
