@@ -239,7 +239,7 @@ def solve_full(objective: str, c0: float | None = None, config: FullConfig = Ful
     # points where the profile says nothing are left out of the refinement (η there is not defined)
     return refine_until_certified(lambda p: solve_at(covered(profile, p) if p.size > start.size else p),
                                   start, RefineBudget(rounds=config.rounds, per_round=16, confirm=0,
-                                                       seconds=300.0))
+                                                       seconds=600.0))
 
 
 def _reduced_rows(basis: FullBasis, s_points, spins, eta, uv_condition: bool, base_grid=None) -> dict:
