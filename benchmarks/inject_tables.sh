@@ -2,7 +2,7 @@
 # P2 Tables 2–3 with the shipped profiles, certified at 1e-6 (|S_J|² − 1 and |S_J|² − 1 + η_J) on one
 # shared point set and spin cut per Nmax (docs/2prr_injection.md); the dependence of Table 3 on the
 # 2PRR resolution N of the η file; the feasibility of the 2PRR amplitude for the injected problem.
-# Usage: OUT=/tmp/inject bash benchmarks/inject_tables.sh [profiles|table3|table2|table2-n12|primal|nmax14|resolution|feasibility]...
+# Usage: OUT=/tmp/inject bash benchmarks/inject_tables.sh [profiles|table3|table2|table2-n12|table3-n12|primal|nmax14|resolution|feasibility]...
 set -euo pipefail
 OUT=${OUT:-inject-tables}
 mkdir -p "$OUT"
@@ -19,6 +19,9 @@ for step in ${*:-profiles table3 table2 table2-n12 primal nmax14 resolution feas
       /usr/bin/time -f "%e s" smatrix inject --eta data/2prr/c0-40pi.eta.json --objective max-c0 \
         --jmin-list -1,0,2,4,6,8,10 --nmax 12 --jmax 32 --jmax-limit 40 --rounds 3 --per-round 64 \
         --out "$OUT/table2-n12" ;;
+    table3-n12)   # Table 3 at Nmax 12 alone, with the high-spin check and spin bands (eighth session)
+      /usr/bin/time -f "%e s" smatrix inject --eta data/2prr/c0-28pi.eta.json --objective min-c2 --c0 28pi \
+        --jmin-list -1,0,2,4,6,8,10 --nmax 12 --rounds 4 --per-round 64 --out "$OUT/table3-n12" ;;
     nmax14)     # Table 3's last row at Nmax 14 (J ≤ 32 imposed from the start)
       /usr/bin/time -f "%e s" smatrix inject --eta data/2prr/c0-28pi.eta.json --objective min-c2 --c0 28pi \
         --jmin-list 10 --nmax 14 --jmax 32 --rounds 2 --per-round 64 --out "$OUT/nmax14" ;;
