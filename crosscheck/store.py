@@ -176,14 +176,20 @@ class ResultStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One short write transaction (taken at once, waiting up to the busy timeout)."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
+        """One short write transaction (taken at once, waiting up to the busy timeout). A Ctrl-C
+        can land between any two statements, BEGIN and COMMIT included: whatever is left open is
+        rolled back, here or by the next write, so an interrupted write never half-happens and the
+        scan's `release` on Ctrl-C still runs."""
+        if self._db.in_transaction:          # left open by an interrupt on its way out
             self._db.execute("ROLLBACK")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     def _query(self, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
         try:

@@ -131,6 +131,54 @@ def test_ctrl_c_in_a_scan_exits_130_and_leaves_the_store_consistent(tmp_path):
     assert summary["reused"] == n_done and summary["computed"] == 7 - n_done
 
 
+class _InterruptAfter:
+    """The store's connection, raising KeyboardInterrupt right after the n-th statement starting
+    with `prefix` ran: a Ctrl-C landing between two statements of a write."""
+
+    def __init__(self, db, prefix, n=1):
+        self._db, self._prefix, self._left = db, prefix, n
+
+    def execute(self, sql, *args):
+        cur = self._db.execute(sql, *args)
+        if sql.startswith(self._prefix):
+            self._left -= 1
+            if self._left == 0:
+                raise KeyboardInterrupt
+        return cur
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+
+@pytest.mark.parametrize("prefix", ["BEGIN", "INSERT", "COMMIT"])
+def test_ctrl_c_inside_a_write_leaves_no_open_transaction(tmp_path, prefix):
+    """A Ctrl-C right after BEGIN, inside the write or right after COMMIT: the write happened
+    entirely or not at all, and the scan's release (the next write) still works (this once failed
+    with 'cannot start a transaction within a transaction', exit 4 instead of 130)."""
+    with ResultStore(tmp_path / "r.sqlite") as store:
+        first, second = _point(1), _point(2)
+        store.mark_running([first, second])
+        store.record({**first, "status": "done", "value": 1.0, "certified": True, "result": {"v": 1}})
+        db = store._db
+        store._db = _InterruptAfter(db, prefix)
+        with pytest.raises(KeyboardInterrupt):
+            store.record({**second, "status": "done", "value": 2.0, "certified": True, "result": {"v": 2}})
+        store._db = db
+        assert not db.in_transaction
+        done = prefix == "COMMIT"                       # committed before the interrupt, else rolled back
+        assert (store.get("m", "k2")["status"] == "done") is done
+        assert store.release("interrupted") == (0 if done else 1)
+        assert store.get("m", "k1")["result"] == {"v": 1}
+        store.mark_running([_point(3)])
+        running = sum(r["status"] == "running" for r in store.rows())
+        left_open = store._write()          # a Ctrl-C after BEGIN, before the with-body: left open
+        left_open.__enter__()
+        assert db.in_transaction
+        assert store.release("interrupted") == running and not db.in_transaction
+        assert store.get("m", "k3")["reason"] == "interrupted"
+        del left_open                       # its generator closes with nothing left to roll back
+
+
 def _point(i):
     return {"method": "m", "key": f"k{i}", "objective": "min-c2", "c0": float(i), "spec": {"i": i}}
 
