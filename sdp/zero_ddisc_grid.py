@@ -112,8 +112,9 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
         return _solve_grid_on(objective, c0, config, cfg, ops, profile, t0)
     if config.rounds == 0:
         return solve_at(base.imposed).result
-    return refine_until_certified(solve_at, base.imposed, RefineBudget(rounds=config.rounds, neighbours=False,
-                                                                         seconds=600.0))
+    # each violation peak with its two neighbouring check points: one round fewer at the tip and on
+    # the lower boundary (max c0 5 → 3 solves, min c2 at 28π 3 → 2; benchmarks/primal_defaults.py)
+    return refine_until_certified(solve_at, base.imposed, RefineBudget(rounds=config.rounds, seconds=600.0))
 
 
 def _solve_grid_on(objective, c0, config: GridConfig, cfg, ops: GridOperators, profile, t0) -> Attempt:
