@@ -112,8 +112,8 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
         return _solve_grid_on(objective, c0, config, cfg, ops, profile, t0)
     if config.rounds == 0:
         return solve_at(base.imposed).result
-    # each violation peak with its two neighbouring check points: one round fewer at the tip and on
-    # the lower boundary (max c0 5 → 3 solves, min c2 at 28π 3 → 2; benchmarks/primal_defaults.py)
+    # each violation peak with its two neighbouring check points, as for the other primals (fewer
+    # rounds at the tip and on the lower boundary: docs/certification.md)
     return refine_until_certified(solve_at, base.imposed, RefineBudget(rounds=config.rounds, seconds=600.0))
 
 

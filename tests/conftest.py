@@ -1,11 +1,13 @@
-"""Shared fixtures. Under pytest-xdist (`-n 2`, the default addopts) each worker process runs one
-BLAS/OpenMP/torch thread, so the workers share the cores without oversubscription (docs/threads.md);
-the variables are set before numpy, scipy or torch load."""
+"""Shared fixtures. Under pytest-xdist (the default addopts: two worker processes) each worker runs
+one BLAS/OpenMP/torch thread, so the workers share the cores without oversubscription
+(smatrix.threads, docs/threads.md); set before numpy, scipy or torch load (smatrix.threads
+imports none of them)."""
 import os
 
+from smatrix.threads import apply_threads
+
 if os.environ.get("PYTEST_XDIST_WORKER"):
-    for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[_name] = "1"
+    apply_threads(1)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
