@@ -324,7 +324,8 @@ def _run_primal(a):
         res = run("primal-wavelet", problem, **shared, **route, **_given(a, nmax="nmax", grid="grid", procs="procs",
                                                                          sdpb_checkpoint="sdpb_checkpoint"))
         if wavelet_only and problem.objective.name == "max-c0" and res.value is not None and res.solver != "sdpb":
-            res.message = ("the float64 wavelet max c0 stalls ~5.3e-4 below the dual bound (rank truncation, "
+            from smatrix.sdp.methods import TIP_STALL
+            res.message = (f"the float64 wavelet max c0 stalls ~{TIP_STALL:.1e} below the dual bound (rank truncation, "
                            "docs/convergence.md); without --method wavelet the grid is used there") + \
                 (f"; {res.message}" if res.message else "")
         return res

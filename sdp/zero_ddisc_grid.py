@@ -11,7 +11,7 @@ of h = ϱρ/16π = 1 − Re S0 (bounded, and exact for a singular threshold h(4)
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -74,19 +74,33 @@ def grid_operators(nodes: int, s_switch: float, s_max: float, per_segment: int =
     return operators_on(grid, per_segment)
 
 
-def operators_on(grid: SpectralGrid, per_segment: int = 2, extra: np.ndarray | None = None) -> GridOperators:
-    """The linear maps of h on any spectral grid, imposing |S0| ≤ 1 also at the `extra` points
-    (those where a previous solve was found violating unitarity)."""
+def operators_on(grid: SpectralGrid, per_segment: int = 2) -> GridOperators:
+    """The linear maps of h on any spectral grid, |S0| ≤ 1 imposed at `imposed_points`."""
     s = imposed_points(grid, per_segment)
-    if extra is not None:
-        s = merge_points(s, extra[extra > grid.nodes[0]])   # beyond the last node h = 0, Re f0 ≠ 0
+    h_at, re_f0 = _rows(grid, s)
     free = slice(0, grid.size - 1)  # h(s_N) = 0
     return GridOperators(
-        grid=grid, imposed=s, h_at=grid.h_values(s)[:, free],
-        re_f0=f0_matrix(grid, s, sum_rule=True, real=True)[:, free],   # c0 eliminated by the sum rule (24)
+        grid=grid, imposed=s, h_at=h_at, re_f0=re_f0,
         c0_row=(3 / np.pi) * grid.smooth_weights(sum_rule_kernel(1))[free],
         c2_row=(1 / np.pi) * grid.smooth_weights(sum_rule_kernel(3))[free],
     )
+
+
+def with_points(base: GridOperators, extra: np.ndarray) -> GridOperators:
+    """`base` imposing |S0| ≤ 1 also at the `extra` points (those where a previous solve was found
+    violating unitarity); only their rows are built, each row being that of its point alone."""
+    s = merge_points(base.imposed, extra[extra > base.grid.nodes[0]])   # beyond the last node h = 0, Re f0 ≠ 0
+    new = s[~np.isin(s, base.imposed)]                                   # merge_points keeps the base points
+    h_new, f_new = _rows(base.grid, new)
+    order = np.argsort(np.concatenate([base.imposed, new]), kind="stable")
+    return replace(base, imposed=s, h_at=np.vstack([base.h_at, h_new])[order],
+                   re_f0=np.vstack([base.re_f0, f_new])[order])
+
+
+def _rows(grid: SpectralGrid, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """h(s_j) and Re f0(s_j) as rows on the free node values (h(s_N) = 0; c0 eliminated by the sum rule (24))."""
+    free = slice(0, grid.size - 1)
+    return grid.h_values(s)[:, free], f0_matrix(grid, s, sum_rule=True, real=True)[:, free]
 
 
 def solve_grid(objective: str, c0: float | None = None, config: GridConfig = GridConfig()) -> Result:
@@ -107,8 +121,7 @@ def solve_grid(objective: str, c0: float | None = None, config: GridConfig = Gri
                           config.refine)
 
     def solve_at(points):
-        ops = base if points.size == base.imposed.size else \
-            operators_on(base.grid, config.per_segment, covered(profile, points))
+        ops = base if points.size == base.imposed.size else with_points(base, covered(profile, points))
         return _solve_grid_on(objective, c0, config, cfg, ops, profile, t0)
     if config.rounds == 0:
         return solve_at(base.imposed).result
@@ -143,7 +156,7 @@ def _solve_grid_on(objective, c0, config: GridConfig, cfg, ops: GridOperators, p
                      **({"solver_note": sol.message} if sol.message else {})},
         solver=config.solver, seconds=time.perf_counter() - t0, config=cfg,
         amplitude=amp, extra={"c3": amp.taylor["c3"]})
-    remeasure = lambda factor: measure_spin0(amp, ops.imposed, factor, certificate_eta(profile))
+    remeasure = lambda factor, known: measure_spin0(amp, ops.imposed, factor, certificate_eta(profile), known=known)
     return Attempt(res, check_s, viol, remeasure)
 
 

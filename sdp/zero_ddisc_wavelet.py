@@ -161,7 +161,7 @@ def _solve_wavelet_at(objective, c0, config: WaveletConfig, cfg, centres, s_grid
                      "objective_in_solver": float(sol.value)},
         solver=config.solver, seconds=time.perf_counter() - t0, config=cfg,
         amplitude=amp, extra={"c3": tay["c3"]})
-    remeasure = lambda factor: measure_spin0(amp, s_grid, factor, certificate_eta(profile))
+    remeasure = lambda factor, known: measure_spin0(amp, s_grid, factor, certificate_eta(profile), known=known)
     return Attempt(res, check_s, viol, remeasure)
 
 

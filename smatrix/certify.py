@@ -69,11 +69,21 @@ def certify_spin0(amplitude: Amplitude, imposed, tolerance: float = DEFAULT_TOLE
     return spin0_certificate(s, viol, tolerance, factor, int(np.size(imposed)))
 
 
-def measure_spin0(amplitude: Amplitude, imposed, factor: int = 4, eta=None,
-                  s_far: float = 1e16) -> tuple[np.ndarray, np.ndarray]:
-    """(check points, |S0|² − 1 (+ η) there), the amplitude evaluated from its own formula."""
+def measure_spin0(amplitude: Amplitude, imposed, factor: int = 4, eta=None, s_far: float = 1e16,
+                  known: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(check points, |S0|² − 1 (+ η) there), the amplitude evaluated from its own formula; `known`
+    = (s, values) of an earlier measurement of the same amplitude (the 4× points inside the 16×
+    ones): its values are kept where its points are check points, the rest is evaluated."""
     s = dense_check_points(imposed, factor, s_far)
-    return s, np.asarray(unitarity_violation(amplitude, s, None if eta is None else eta(s)), dtype=float)
+    viol = np.empty(s.size)
+    todo = np.ones(s.size, dtype=bool)
+    if known is not None:
+        k = np.clip(np.searchsorted(known[0], s), 0, known[0].size - 1)
+        todo = known[0][k] != s
+        viol[~todo] = np.asarray(known[1], dtype=float)[k[~todo]]
+    x = s[todo]
+    viol[todo] = unitarity_violation(amplitude, x, None if eta is None else eta(x))
+    return s, viol
 
 
 def spin0_certificate(s, viol, tolerance: float, factor: int, imposed_points: int) -> Certificate:

@@ -50,7 +50,8 @@ class Attempt:
     result: Result
     check_s: np.ndarray | None = None
     violation: np.ndarray | None = None
-    remeasure: Callable[[int], tuple[np.ndarray, np.ndarray]] | None = None  # factor → (s, violation)
+    # (factor, (s, violation) already measured) → (s, violation) on factor× the imposed points
+    remeasure: Callable[[int, tuple[np.ndarray, np.ndarray]], tuple[np.ndarray, np.ndarray]] | None = None
     spin: int | None = None   # the highest spin above the imposed ones the re-measurement found violated
     band: tuple[int, float, float] | None = None   # (J, s_lo, s_hi): spins to impose in an energy window only
 
@@ -110,7 +111,7 @@ def refine_until_certified(solve_at: Callable[[np.ndarray], Attempt], points: np
             break
         check_s, violation = att.check_s, att.violation
         if res.certified and budget.confirm and att.remeasure is not None:
-            check_s, violation = att.remeasure(budget.confirm)
+            check_s, violation = att.remeasure(budget.confirm, (check_s, violation))
             _confirmation(res, current, check_s, violation, budget.confirm)
             rounds[-1]["confirmed_violation"] = res.certificate["max_unitarity_violation"]
         if res.certified:

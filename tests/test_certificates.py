@@ -163,3 +163,22 @@ def test_result_carries_the_amplitude_outside_extra_and_serialises_plain_data():
     dual = _result(certificate={"bound": 1.0, "passed": True}, bound_kind="dual (rigorous)")
     assert type(dual.certificate) is dict                        # not a unitarity certificate: left as it is
 
+
+
+def test_confirmation_reuses_the_sparser_measurement_and_evaluates_the_rest():
+    """The 16× confirmation keeps the 4× values (its points are among the 16×) and evaluates only
+    the new points: the same numbers as a 16× measurement from scratch, also with η."""
+    from smatrix.certify import measure_spin0
+    from smatrix.sdp.zero_ddisc_grid import GridConfig, solve_grid
+    amp = solve_grid("max-c2", 28 * math.pi, GridConfig(nodes=60, rounds=0)).amplitude
+    imposed = np.geomspace(4.01, 1e8, 80)
+    eta = lambda s: 1e-3 / (1.0 + s)
+    for e in (None, eta):
+        s4, v4 = measure_spin0(amp, imposed, 4, e)
+        s16, v16 = measure_spin0(amp, imposed, 16, e)
+        old = np.isin(s16, s4)
+        assert old.sum() == s4.size                             # the 4× points are among the 16×
+        assert np.array_equal(v16[old], v4)                     # and measure the same there
+        marked = measure_spin0(amp, imposed, 16, e, known=(s4, v4 + 1.0))   # reused values marked
+        assert np.array_equal(marked[0], s16) and np.array_equal(marked[1][old], v4 + 1.0)
+        assert np.array_equal(marked[1][~old], v16[~old])       # the rest evaluated
