@@ -159,12 +159,14 @@ def _run(a) -> int:
         if c0 is None or abs(twoprr.c0 - c0) > C0_MATCH * twoprr.c0:
             raise BadInput(f"--solution {a.solution}: 2PRR amplitude at c0/π = {twoprr.c0 / math.pi:.6g}, the "
                            f"profile at {'unknown c0' if c0 is None else format(c0 / math.pi, '.6g')}")
-    say = None if a.json else (lambda r: print(f"  Nmax {r['nmax']:2d}  J_min {r['jmin']:3d}  {r['points']} points  "
-                                              f"J ≤ {_spin_cell(r)}  "
-                                              f"{'—' if r['value'] is None else format(r['value'], '.7f')}  "
-                                              f"certified {r['certified']}  |S|²−1 {_e(r['max_unitarity_violation'])}  "
-                                              f"|S|²−1+η {_e(r['max_inelasticity_violation'])}  {r['seconds']:.0f} s",
-                                              flush=True))
+
+    def say(r: dict) -> None:
+        """Each solved row as it finishes (on stderr under --json, whose stdout is the one JSON line)."""
+        value = '—' if r['value'] is None else format(r['value'], '.7f')
+        print(f"  Nmax {r['nmax']:2d}  J_min {r['jmin']:3d}  {r['points']} points  J ≤ {_spin_cell(r)}  {value}  "
+              f"certified {r['certified']}  |S|²−1 {_e(r['max_unitarity_violation'])}  "
+              f"|S|²−1+η {_e(r['max_inelasticity_violation'])}  {r['seconds']:.0f} s",
+              file=sys.stderr if a.json else sys.stdout, flush=True)
     table = injection_table(cfg, progress=say)
     amplitudes = table.pop("amplitudes")
     comparison = compare_amplitudes(amplitudes, twoprr) if twoprr is not None else None

@@ -103,3 +103,27 @@ def test_full_model_demo_eta_row_certified(tmp_path):
     res = solve_full("max-c0", None, FullConfig(nmax=8, svd_cutoff=1e-8, jmin=0, inelasticity=path))
     assert res.certified and res.certificate["max_inelasticity_violation"] <= 1e-3
     assert res.value / (32 * math.pi) < 2.6613164 * (1 - 1e-3)
+
+
+@pytest.mark.slow
+def test_demo_eta_max_c0_table_certified_and_nested(tmp_path):
+    """Slow (~3 min): the max-c0 column of docs/full_model.md's demo-η table as `smatrix inject`
+    computes it (Nmax 8; one refined point set): every row certified at 1e-6 on |S_J|² − 1 and
+    |S_J|² − 1 + η_J, max c0 non-increasing in J_min and the injected rows below the elastic one,
+    and 1 − |S_J|² ≥ η_J re-measured here at random energies off the imposed and check points."""
+    from smatrix.crosscheck.inject import InjectConfig, injection_table
+    from smatrix.inelasticity import demo_profile, load_profile
+    from smatrix.kinematics import phase_space
+    path = str(demo_profile(tuple(range(0, 11, 2))).save(tmp_path / "eta.json"))
+    table = injection_table(InjectConfig(eta=path, objective="max-c0", jmins=(-1, 0, 2, 10), nmaxs=(8,)))
+    rows = table["rows"]
+    assert all(r["certified"] and r["max_unitarity_violation"] <= 1e-6 for r in rows), rows
+    assert all(r["max_inelasticity_violation"] <= 1e-6 for r in rows[1:]), rows
+    values = [r["nested_value"] for r in rows]
+    assert all(b <= a for a, b in zip(values, values[1:])) and values[1] < values[0] * (1 - 1e-3)
+    prof = load_profile(path, "auto")
+    s = np.sort(4 + np.exp(np.random.default_rng(3).uniform(np.log(12.0), np.log(1e6), 2000)))
+    amp = table["amplitudes"][(8, 10)]
+    S = 1 + 1j * phase_space(s) * amp.partial_waves(s, [0, 2, 4, 6, 8, 10])
+    worst = max(np.max(np.abs(S[k]) ** 2 - 1 + prof(J, s)) for k, J in enumerate(range(0, 11, 2)))
+    assert worst <= 2e-6, worst
