@@ -38,21 +38,21 @@ def run_wavelet(problem: Problem, config, procs: int = 1, sdpb_checkpoint: str |
                                   procs=procs, checkpoint=sdpb_checkpoint)
     routed = config.dual_gap > 0 and config.inelasticity is None
     if routed and problem.objective.name == "max-c0":
-        return tip_on_grid(problem)
+        return tip_on_grid(problem, config)
     res = solve_wavelet(problem.objective.name, problem.c0, config)
     if routed and res.value is not None:
-        return grid_route(problem, res, config.dual_gap)
+        return grid_route(problem, res, config)
     return res
 
 
 TIP_STALL = 5.3e-4   # the float64 wavelet max c0 below the dual bound, Nmax 8–12 (docs/certification.md)
 
 
-def tip_on_grid(problem: Problem) -> Result:
+def tip_on_grid(problem: Problem, wavelet_config) -> Result:
     """Max c0 (the tip of the almond), where the float64 wavelet stalls TIP_STALL below the dual bound
     at every Nmax measured: solved on the spectral grid directly, without the wavelet solve and the
     dual bound that would only confirm the stall; the Result says so (`config["route"]`, the message)."""
-    grid = run_grid(problem, _grid_spec().make_config())
+    grid = run_grid(problem, _grid_config(wavelet_config))
     grid.extra["route"] = {"used": "primal-grid", "reason": "max-c0", "wavelet_stall": TIP_STALL}
     grid.config["route"] = "grid"
     note = (f"solved on the spectral grid: at the tip the float64 wavelet ansatz stalls ~{TIP_STALL:.1e} "
@@ -61,18 +61,21 @@ def tip_on_grid(problem: Problem) -> Result:
     return grid
 
 
-def _grid_spec() -> MethodSpec:
-    return next(m for m in METHODS if m.name == "primal-grid")
+def _grid_config(wavelet_config):
+    """The grid's defaults with the refinement rounds and the tolerance the wavelet run was given."""
+    spec = next(m for m in METHODS if m.name == "primal-grid")
+    return spec.make_config({"rounds": wavelet_config.rounds, "tolerance": wavelet_config.tolerance})
 
 
-def grid_route(problem: Problem, wavelet: Result, gap: float) -> Result:
+def grid_route(problem: Problem, wavelet: Result, config) -> Result:
     """The float64 wavelet ansatz stalls short of the optimum near the tip of the almond (the SVD
     keeps only the directions above 1e-13 σ_max: docs/sdpb.md). When its value is further than
-    `gap` (relative) from the dual bound of the same point, the spectral grid — which reaches it —
-    is solved instead; its Result says so (`config["route"]`, the message) and keeps the wavelet's
+    `config.dual_gap` (relative) from the dual bound of the same point, the spectral grid — which
+    reaches it — is solved instead (with the wavelet config's rounds and tolerance); its Result says so (`config["route"]`, the message) and keeps the wavelet's
     value and the dual bound in `extra["route"]`. Within `gap`, the wavelet Result is returned
     with the measured gap."""
     from .zero_ddisc_dual import solve_dual
+    gap = config.dual_gap
     dual = solve_dual(problem.objective.name, problem.c0)
     if dual.value is None:
         return wavelet
@@ -81,7 +84,7 @@ def grid_route(problem: Problem, wavelet: Result, gap: float) -> Result:
     if measured <= gap:
         wavelet.extra["route"] = {**route, "used": "primal-wavelet"}
         return wavelet
-    grid = run_grid(problem, _grid_spec().make_config())
+    grid = run_grid(problem, _grid_config(config))
     grid.extra["route"] = {**route, "used": "primal-grid", "wavelet_seconds": wavelet.seconds + dual.seconds}
     grid.config["route"] = "grid"
     grid.seconds += wavelet.seconds + dual.seconds

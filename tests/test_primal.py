@@ -169,3 +169,16 @@ def test_rows_added_for_violating_points_are_those_built_with_all_points():
     assert np.max(np.abs(grown.h_at - h_at)) < 1e-14 and np.max(np.abs(grown.re_f0 - re_f0)) < 1e-12
     kept = np.isin(grown.imposed, base.imposed)
     assert np.array_equal(grown.re_f0[kept], base.re_f0)
+
+
+def test_the_routed_grid_keeps_the_rounds_and_tolerance_it_was_given():
+    """`rounds = 0` given to the default route reaches the grid: one solve, whose constraint set is a
+    subset of the refined one's, so its max c0 is not below the refined value, and whose between-point
+    violation (3e-4 at s ≈ 4.9) is reported as uncertified rather than refined behind the user's back."""
+    from smatrix.api import run
+    from smatrix.problem import Problem
+    one = run("primal-wavelet", Problem.make("max-c0"), rounds=0)
+    loose = run("primal-wavelet", Problem.make("max-c0"), rounds=0, tolerance=1e-3)
+    assert one.method == "primal-grid" and one.config["rounds"] == 0 and not one.certified
+    assert one.certificate["max_unitarity_violation"] > 1e-4 and one.value > 243.0393514 - 1e-6
+    assert loose.config["tolerance"] == 1e-3 and loose.certified and loose.value == one.value
