@@ -3,10 +3,15 @@ specs first (importing this module loads no solver), runners `(problem, config, 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from smatrix.problem import OBJECTIVES, Problem
 from smatrix.registry import MethodSpec
 from smatrix.result import Result
+
+if TYPE_CHECKING:       # the configs' modules load the solvers
+    from .zero_ddisc_grid import GridConfig
+    from .zero_ddisc_wavelet import WaveletConfig
 
 _HERE = "smatrix.sdp"
 _SDPB = ("procs", "sdpb_checkpoint")   # run options of --solver sdpb
@@ -48,7 +53,7 @@ def run_wavelet(problem: Problem, config, procs: int = 1, sdpb_checkpoint: str |
 TIP_STALL = 5.3e-4   # the float64 wavelet max c0 below the dual bound, Nmax 8–12 (docs/certification.md)
 
 
-def tip_on_grid(problem: Problem, wavelet_config) -> Result:
+def tip_on_grid(problem: Problem, wavelet_config: WaveletConfig) -> Result:
     """Max c0 (the tip of the almond), where the float64 wavelet stalls TIP_STALL below the dual bound
     at every Nmax measured: solved on the spectral grid directly, without the wavelet solve and the
     dual bound that would only confirm the stall; the Result says so (`config["route"]`, the message)."""
@@ -61,19 +66,19 @@ def tip_on_grid(problem: Problem, wavelet_config) -> Result:
     return grid
 
 
-def _grid_config(wavelet_config):
+def _grid_config(wavelet_config: WaveletConfig) -> GridConfig:
     """The grid's defaults with the refinement rounds and the tolerance the wavelet run was given."""
     spec = next(m for m in METHODS if m.name == "primal-grid")
     return spec.make_config({"rounds": wavelet_config.rounds, "tolerance": wavelet_config.tolerance})
 
 
-def grid_route(problem: Problem, wavelet: Result, config) -> Result:
+def grid_route(problem: Problem, wavelet: Result, config: WaveletConfig) -> Result:
     """The float64 wavelet ansatz stalls short of the optimum near the tip of the almond (the SVD
     keeps only the directions above 1e-13 σ_max: docs/sdpb.md). When its value is further than
     `config.dual_gap` (relative) from the dual bound of the same point, the spectral grid — which
-    reaches it — is solved instead (with the wavelet config's rounds and tolerance); its Result says so (`config["route"]`, the message) and keeps the wavelet's
-    value and the dual bound in `extra["route"]`. Within `gap`, the wavelet Result is returned
-    with the measured gap."""
+    reaches it — is solved instead (with the wavelet config's rounds and tolerance); its Result says
+    so (`config["route"]`, the message) and keeps the wavelet's value and the dual bound in
+    `extra["route"]`. Within the gap, the wavelet Result is returned with the measured gap."""
     from .zero_ddisc_dual import solve_dual
     gap = config.dual_gap
     dual = solve_dual(problem.objective.name, problem.c0)
