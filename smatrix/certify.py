@@ -77,7 +77,7 @@ def measure_spin0(amplitude: Amplitude, imposed, factor: int = 4, eta=None, s_fa
     s = dense_check_points(imposed, factor, s_far)
     viol = np.empty(s.size)
     todo = np.ones(s.size, dtype=bool)
-    if known is not None:
+    if known is not None and np.size(known[0]):
         k = np.clip(np.searchsorted(known[0], s), 0, known[0].size - 1)
         todo = known[0][k] != s
         viol[~todo] = np.asarray(known[1], dtype=float)[k[~todo]]
